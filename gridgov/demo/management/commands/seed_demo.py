@@ -1,0 +1,34 @@
+from django.core.management.base import BaseCommand, CommandError
+
+from gridgov.audit.actor import Actor
+from gridgov.demo.organisation import CITIZEN_PHONE, DEMO_PASSWORD, build_personas, build_units, personas
+from gridgov.demo.territory import SCALES, build_territory
+from gridgov.regions.importing import import_territory
+
+
+class Command(BaseCommand):
+    help = "建立演示县（永康市）：区划、网格、单位和各角色演示账号。同一 seed 结果相同，可重复运行。"
+
+    def add_arguments(self, parser):
+        parser.add_argument("--seed", type=int, default=1, help="随机种子（默认 1）")
+        parser.add_argument(
+            "--scale", choices=sorted(SCALES), default="full", help="full：约 1,000 个网格；small：测试用"
+        )
+        parser.add_argument("--quiet-logins", action="store_true", help="不打印演示账号")
+
+    def handle(self, *args, seed: int, scale: str, quiet_logins: bool, **options):
+        actor = Actor.system("seed_demo")
+        report = import_territory(build_territory(seed, SCALES[scale]), actor)
+        if not report.ok:
+            raise CommandError("演示区划校验失败：\n" + "\n".join(str(e) for e in report.errors[:20]))
+        units_changed = build_units(actor)
+        created = build_personas(actor)
+        self.stdout.write(
+            f"区划：新建 {report.created}，更新 {report.updated}，未变 {report.unchanged}；"
+            f"单位变更 {units_changed}；新建账号 {created}"
+        )
+        if not quiet_logins:
+            self.stdout.write(self.style.SUCCESS(f"\n演示账号（密码均为 {DEMO_PASSWORD}）："))
+            for p in personas():
+                self.stdout.write(f"  {p.username:<22} {p.purpose}")
+            self.stdout.write(f"  群众（手机号登录）        {CITIZEN_PHONE}")
