@@ -1,6 +1,26 @@
+from django.conf import settings
 from django.contrib import admin
-from django.urls import path
+from django.contrib.auth import views as auth_views
+from django.urls import include, path
+
+from gridgov.accounts import views as account_views
+from gridgov.core.api import api
+
+admin.site.site_header = "基层治理平台 管理后台"
+admin.site.site_title = "基层治理平台"
 
 urlpatterns = [
+    path("", account_views.home, name="home"),
+    path("accounts/login/", account_views.LoginView.as_view(), name="login"),
+    path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
+    path("accounts/", include("gridgov.accounts.urls")),
+    path("territory/", include("gridgov.regions.urls")),
+    path("audit/", include("gridgov.audit.urls")),
+    path("api/v1/", api.urls),
     path("admin/", admin.site.urls),
 ]
+
+if settings.DEBUG:
+    from django.conf.urls.static import static
+
+    urlpatterns += static(settings.MEDIA_URL, document_root=settings.MEDIA_ROOT)

@@ -1,0 +1,39 @@
+"""Changes to the working calendar that must also reach the in-memory cache."""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+from typing import Any
+
+from django.db import transaction
+
+from .calendar import invalidate_cache
+from .models import CalendarDay, DaySource
+
+logger = logging.getLogger(__name__)
+
+
+def set_day(date: dt.date, is_working: bool, name: str = "", actor: Any = None) -> CalendarDay:
+    """Mark `date` as a working or non-working day (creating the row if needed); source becomes manual.
+
+    `actor` (usually the user making the change) is only logged here; the calendar keeps no history.
+    """
+    with transaction.atomic():
+        row, created = CalendarDay.objects.update_or_create(
+            date=date,
+            defaults={"is_working": is_working, "name": name, "source": DaySource.MANUAL},
+        )
+        # Invalidate after commit as well: another request could otherwise re-read the old row
+        # between our invalidation and the commit and cache it for a minute.
+        transaction.on_commit(invalidate_cache)
+    invalidate_cache()
+    logger.info(
+        "workcal day %s set to %s (%s) by %s%s",
+        date.isoformat(),
+        "working" if is_working else "rest",
+        name or "-",
+        actor if actor is not None else "system",
+        " (new row)" if created else "",
+    )
+    return row
