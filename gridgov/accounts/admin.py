@@ -41,7 +41,12 @@ class UserAdmin(DjangoUserAdmin):
         changed = sorted(form.changed_data) if form else []
         if "password" in changed:
             changed = [*(c for c in changed if c != "password"), "password（已更改，不记录内容）"]
-        record(Actor.from_request(request), "user.update" if change else "user.create", obj, summary={"fields": changed})
+        record(
+            Actor.from_request(request),
+            "user.update" if change else "user.create",
+            obj,
+            summary={"fields": changed},
+        )
 
 
 @admin.register(Citizen)

@@ -38,9 +38,7 @@ ROLE_TASKS = {
 def home(request):
     user = request.user
     roots = list(root_regions_for(user))
-    summaries = [
-        {"region": root, "counts": counts_by_level(user, root)} for root in roots
-    ]
+    summaries = [{"region": root, "counts": counts_by_level(user, root)} for root in roots]
     role = Role.ADMINISTRATOR if user.is_superuser else Role(user.role)
     recent_audit = AuditEntry.objects.restrict(user)[:8] if role == Role.ADMINISTRATOR else []
     my_actions = AuditEntry.objects.filter(actor=user)[:8]

@@ -14,7 +14,8 @@ class Actor:
 
     @classmethod
     def from_request(cls, request) -> "Actor":
-        user = request.user if getattr(request.user, "is_authenticated", False) else None
+        user = getattr(request, "user", None)
+        user = user if getattr(user, "is_authenticated", False) else None
         return cls(user=user, label=str(user) if user else "anonymous", ip=client_ip(request))
 
     @classmethod

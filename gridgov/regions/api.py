@@ -65,7 +65,9 @@ def _tree_rows(user, parent):
     return [RegionOut.of(r, r.child_count) for r in children_for(user, parent).select_related("parent")]
 
 
-@router.get("/tree", response=list[RegionOut], summary="区划树：某区划的下级（不传 parent 时为本人管辖范围的顶层）")
+@router.get(
+    "/tree", response=list[RegionOut], summary="区划树：某区划的下级（不传 parent 时为本人管辖范围的顶层）"
+)
 def tree(request, parent: str | None = None):
     parent_region = get_region_for_user(request.user, parent) if parent else None
     return _tree_rows(request.user, parent_region)

@@ -20,7 +20,17 @@ def export_excel(regions) -> bytes:
     for feature in feature_collection(regions)["features"]:
         p = feature["properties"]
         geometry = json.dumps(feature["geometry"], ensure_ascii=False) if feature["geometry"] else ""
-        sheet.append([p["code"], p["name"], p["level"], p["parent_code"] or "", p["residents"], p["synthetic"], geometry])
+        sheet.append(
+            [
+                p["code"],
+                p["name"],
+                p["level"],
+                p["parent_code"] or "",
+                p["residents"],
+                p["synthetic"],
+                geometry,
+            ]
+        )
     buffer = io.BytesIO()
     workbook.save(buffer)
     return buffer.getvalue()

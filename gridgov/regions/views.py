@@ -54,7 +54,11 @@ def _export_root(request):
 @staff_required
 def export(request, fmt):
     root = _export_root(request)
-    regions = Region.objects.restrict(request.user).subtree(root).select_related("parent") if root else Region.objects.none()
+    regions = (
+        Region.objects.restrict(request.user).subtree(root).select_related("parent")
+        if root
+        else Region.objects.none()
+    )
     stamp = timezone.localtime().strftime("%Y%m%d")
     name = f"territory-{root.code if root else 'empty'}-{stamp}"
     if fmt == "geojson":
@@ -62,7 +66,8 @@ def export(request, fmt):
         response["Content-Disposition"] = f'attachment; filename="{name}.geojson"'
         return response
     response = HttpResponse(
-        export_excel(regions), content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+        export_excel(regions),
+        content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
     )
     response["Content-Disposition"] = f'attachment; filename="{name}.xlsx"'
     return response
@@ -78,11 +83,17 @@ def import_page(request):
         upload = form.cleaned_data["file"]
         content = upload.read()
         try:
-            rows = rows_from_excel(content) if upload.name.lower().endswith(".xlsx") else rows_from_geojson(content)
+            rows = (
+                rows_from_excel(content)
+                if upload.name.lower().endswith(".xlsx")
+                else rows_from_geojson(content)
+            )
         except ImportFormatError as exc:
             format_error = str(exc)
         else:
-            report = import_territory(rows, Actor.from_request(request), dry_run=not form.cleaned_data["commit"])
+            report = import_territory(
+                rows, Actor.from_request(request), dry_run=not form.cleaned_data["commit"]
+            )
     return render(
         request,
         "regions/import.html",

@@ -9,8 +9,11 @@ from django.db import transaction
 from django.db.models import QuerySet
 from django.http import HttpRequest
 
+from gridgov.audit.actor import Actor
+
 from .calendar import invalidate_cache
-from .models import CalendarDay, DaySource, WorkPeriod
+from .models import CalendarDay, WorkPeriod
+from .services import set_day
 
 
 def _invalidate_now_and_on_commit() -> None:
@@ -35,18 +38,13 @@ class CalendarDayAdmin(admin.ModelAdmin):
         return "一二三四五六日"[obj.date.weekday()]
 
     def save_model(self, request: HttpRequest, obj: CalendarDay, form: Any, change: bool) -> None:
-        # An administrator's word overrides the package data; marking it lets a later re-import skip it.
-        obj.source = DaySource.MANUAL
-        super().save_model(request, obj, form, change)
-        _invalidate_now_and_on_commit()
+        # Through the service: marks the day manual, writes the audit row, refreshes the cache.
+        saved = set_day(obj.date, obj.is_working, obj.name, Actor.from_request(request))
+        obj.pk = saved.pk
 
-    def delete_model(self, request: HttpRequest, obj: CalendarDay) -> None:
-        super().delete_model(request, obj)
-        _invalidate_now_and_on_commit()
-
-    def delete_queryset(self, request: HttpRequest, queryset: QuerySet[CalendarDay]) -> None:
-        super().delete_queryset(request, queryset)
-        _invalidate_now_and_on_commit()
+    def has_delete_permission(self, request: HttpRequest, obj: CalendarDay | None = None) -> bool:
+        # A missing day would make its whole year unusable (CalendarMissing); edit it instead.
+        return False
 
 
 @admin.register(WorkPeriod)

@@ -246,8 +246,9 @@ def add_working_time(start: dt.datetime, amount: int | Decimal | float, unit: Un
     time starts counting at the next period's start; when the amount runs out exactly at a period's end
     that end is returned (12:00, not 14:00).
 
-    days: the same clock time on the `amount`-th working day after the start's day. A start on a
-    non-working day counts from the first period start of the next working day.
+    days: the same clock time on the `amount`-th working day after the start's day. A start before
+    the first period of a working day counts from that period's start; a start on a non-working day
+    or after the last period counts from the first period start of the next working day.
 
     A zero amount returns `start` unchanged (expressed in Asia/Shanghai).
     """
@@ -270,14 +271,21 @@ def add_working_time(start: dt.datetime, amount: int | Decimal | float, unit: Un
 
 
 def _add_days(calendar: _Calendar, local: dt.datetime, days: int) -> dt.datetime:
+    periods = calendar.periods()
     today = local.date()
-    if calendar.is_working(today):
+    clock = _time_to_us(local.timetz())
+    if calendar.is_working(today) and clock < periods[-1][1]:
+        if clock < periods[0][0]:
+            # Handed in before opening time: taken as received when the office opens, so that a
+            # later start never gives an earlier deadline.
+            local = _at(today, periods[0][0])
         target = calendar.nth_working_day_after(today, days)
         return local.replace(year=target.year, month=target.month, day=target.day)
-    # Work handed in on a rest day is taken as received at the start of the next working day.
+    # Handed in on a rest day or after closing time: taken as received at the start of the next
+    # working day.
     effective = calendar.nth_working_day_after(today, 1)
     target = calendar.nth_working_day_after(effective, days)
-    return _at(target, calendar.periods()[0][0])
+    return _at(target, periods[0][0])
 
 
 def _add_microseconds(calendar: _Calendar, local: dt.datetime, remaining: int) -> dt.datetime:

@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
-from typing import Any
 
 from django.db import transaction
+
+from gridgov.audit.actor import Actor
+from gridgov.audit.services import record
 
 from .calendar import invalidate_cache
 from .models import CalendarDay, DaySource
@@ -14,16 +16,19 @@ from .models import CalendarDay, DaySource
 logger = logging.getLogger(__name__)
 
 
-def set_day(date: dt.date, is_working: bool, name: str = "", actor: Any = None) -> CalendarDay:
+def set_day(date: dt.date, is_working: bool, name: str = "", actor: Actor | None = None) -> CalendarDay:
     """Mark `date` as a working or non-working day (creating the row if needed); source becomes manual.
 
-    `actor` (usually the user making the change) is only logged here; the calendar keeps no history.
+    The change is written to the audit log (before/after), since it moves every deadline around it.
     """
+    actor = actor or Actor.system("workcal")
     with transaction.atomic():
+        before = CalendarDay.objects.filter(date=date).values("is_working", "name").first() or {}
         row, created = CalendarDay.objects.update_or_create(
             date=date,
             defaults={"is_working": is_working, "name": name, "source": DaySource.MANUAL},
         )
+        record(actor, "workcal.set_day", row, before=before, after={"is_working": is_working, "name": name})
         # Invalidate after commit as well: another request could otherwise re-read the old row
         # between our invalidation and the commit and cache it for a minute.
         transaction.on_commit(invalidate_cache)

@@ -4,31 +4,34 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
-    dependencies = [
-    ]
+    dependencies = []
 
     operations = [
         migrations.CreateModel(
-            name='PeriodicJob',
+            name="PeriodicJob",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('name', models.CharField(max_length=80, unique=True, verbose_name='任务名')),
-                ('interval_seconds', models.PositiveIntegerField(verbose_name='间隔（秒）')),
-                ('next_run_at', models.DateTimeField(db_index=True, verbose_name='下次运行')),
-                ('last_started_at', models.DateTimeField(blank=True, null=True, verbose_name='最近开始')),
-                ('last_finished_at', models.DateTimeField(blank=True, null=True, verbose_name='最近结束')),
-                ('last_error', models.TextField(blank=True, verbose_name='最近错误')),
-                ('runs', models.PositiveIntegerField(default=0, verbose_name='运行次数')),
-                ('created_at', models.DateTimeField(auto_now_add=True)),
-                ('updated_at', models.DateTimeField(auto_now=True)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("name", models.CharField(max_length=80, unique=True, verbose_name="任务名")),
+                ("interval_seconds", models.PositiveIntegerField(verbose_name="间隔（秒）")),
+                ("next_run_at", models.DateTimeField(db_index=True, verbose_name="下次运行")),
+                ("last_started_at", models.DateTimeField(blank=True, null=True, verbose_name="最近开始")),
+                ("last_finished_at", models.DateTimeField(blank=True, null=True, verbose_name="最近结束")),
+                ("last_error", models.TextField(blank=True, verbose_name="最近错误")),
+                ("runs", models.PositiveIntegerField(default=0, verbose_name="运行次数")),
+                ("created_at", models.DateTimeField(auto_now_add=True)),
+                ("updated_at", models.DateTimeField(auto_now=True)),
             ],
             options={
-                'verbose_name': '定时任务',
-                'verbose_name_plural': '定时任务',
-                'ordering': ['name'],
+                "verbose_name": "定时任务",
+                "verbose_name_plural": "定时任务",
+                "ordering": ["name"],
             },
         ),
     ]

@@ -44,8 +44,17 @@ def test_the_saturday_after_spring_festival_is_also_worked():
     assert add_working_time(at("2026-02-27 09:15"), 1, "days") == at("2026-02-28 09:15")
 
 
-def test_days_keep_the_clock_time_even_outside_working_hours():
-    assert add_working_time(at("2026-09-29 20:00"), 1, "days") == at("2026-09-30 20:00")
+def test_days_keep_the_clock_time_during_the_lunch_break():
+    assert add_working_time(at("2026-09-29 12:30"), 1, "days") == at("2026-09-30 12:30")
+
+
+def test_a_day_handed_in_after_closing_counts_from_the_next_morning():
+    # Tuesday 20:00 is taken as received Wednesday 08:30; one working day later is Thursday 08:30.
+    assert add_working_time(at("2026-09-22 20:00"), 1, "days") == at("2026-09-24 08:30")
+
+
+def test_a_day_handed_in_before_opening_counts_from_opening_time():
+    assert add_working_time(at("2026-09-29 07:00"), 1, "days") == at("2026-09-30 08:30")
 
 
 def test_hours_cross_the_lunch_break():

@@ -9,6 +9,7 @@ from django.contrib.admin.sites import AdminSite
 from django.core.exceptions import ValidationError
 from django.test import RequestFactory
 
+from gridgov.audit.actor import Actor
 from gridgov.workcal import calendar
 from gridgov.workcal.admin import CalendarDayAdmin
 from gridgov.workcal.calendar import CalendarError, CalendarMissing, add_working_time, is_working_day
@@ -87,7 +88,7 @@ def test_editing_a_day_through_the_service_changes_the_arithmetic_at_once():
     start = at("2026-09-30 16:00")
     assert add_working_time(start, 1, "days") == at("2026-10-08 16:00")  # warms the cache
 
-    row = set_day(dt.date(2026, 10, 8), False, "临时停工", actor="tester")
+    row = set_day(dt.date(2026, 10, 8), False, "临时停工", actor=Actor(label="tester"))
 
     assert row.source == DaySource.MANUAL
     assert add_working_time(start, 1, "days") == at("2026-10-09 16:00")

@@ -1,0 +1,24 @@
+import argparse
+import sys
+
+from . import locate_1m  # noqa: F401  (registers the benchmark)
+from .framework import BENCHMARKS, save
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(prog="python -m bench")
+    parser.add_argument("--only", help=f"one of: {', '.join(sorted(BENCHMARKS))}")
+    args = parser.parse_args()
+    names = [args.only] if args.only else sorted(BENCHMARKS)
+    unknown = [n for n in names if n not in BENCHMARKS]
+    if unknown:
+        print(f"unknown benchmark {unknown[0]!r}; known: {', '.join(sorted(BENCHMARKS))}", file=sys.stderr)
+        return 2
+    for name in names:
+        result = BENCHMARKS[name]()
+        save(result)
+        print(result.line(), flush=True)
+    return 0
+
+
+sys.exit(main())
