@@ -2,6 +2,8 @@
 personas of ARCHITECTURE rule 9: a county dispatcher, township A's (东城) and township B's (西城)
 dispatchers, a grid worker, an administrator."""
 
+import io
+
 import pytest
 from django.core.management import call_command
 from django.test import Client
@@ -13,7 +15,7 @@ TOWNSHIP_B = "330784002000"  # 西城街道
 @pytest.fixture(scope="session")
 def django_db_setup(django_db_setup, django_db_blocker):
     with django_db_blocker.unblock():
-        call_command("seed_demo", "--scale", "small", "--quiet-logins", stdout=open("/dev/null", "w"))
+        call_command("seed_demo", "--scale", "small", "--quiet-logins", stdout=io.StringIO())
 
 
 @pytest.fixture(autouse=True)

@@ -1,5 +1,6 @@
 """Registry, timing and the results file shared by every benchmark."""
 
+import io
 import json
 import os
 import statistics
@@ -85,4 +86,4 @@ def django_with_demo_db(scale: str = "full") -> None:
 
     django.setup()
     call_command("migrate", verbosity=0)
-    call_command("seed_demo", "--scale", scale, "--quiet-logins", stdout=open(os.devnull, "w"))
+    call_command("seed_demo", "--scale", scale, "--quiet-logins", stdout=io.StringIO())

@@ -1,5 +1,6 @@
 """run_scheduler: due jobs run once, even with two schedulers; a failing job does not stop others."""
 
+import io
 from datetime import timedelta
 
 import pytest
@@ -52,7 +53,7 @@ def test_a_failing_job_keeps_its_error_and_the_others_still_run():
 
 def test_the_command_runs_the_registered_jobs_once(settings):
     settings.TASKS = {"default": {"BACKEND": "django_tasks.backends.immediate.ImmediateBackend"}}
-    call_command("run_scheduler", "--once", stdout=open("/dev/null", "w"))
+    call_command("run_scheduler", "--once", stdout=io.StringIO())
     names = set(PeriodicJob.objects.exclude(last_finished_at=None).values_list("name", flat=True))
     assert {"regions.rollup_residents", "accounts.expire_login_failures"} <= names
     assert not PeriodicJob.objects.exclude(last_error="").exists()
