@@ -19,11 +19,10 @@ def navigation(request):
     if user is None or not user.is_authenticated:
         return {"nav_items": []}
     role = Role.ADMINISTRATOR if user.is_superuser else user.role
-    path = request.path
-    items = []
-    for label, name, roles in NAVIGATION:
-        if role in roles:
-            url = reverse(name)
-            active = path == url if name == "home" else path.startswith(url)
-            items.append({"label": label, "url": url, "active": active})
+    items = [{"label": label, "url": reverse(name)} for label, name, roles in NAVIGATION if role in roles]
+    # The entry whose address is the longest prefix of this page is the current one.
+    matches = [i for i in items if request.path == i["url"] or (i["url"] != "/" and request.path.startswith(i["url"]))]
+    current = max(matches, key=lambda i: len(i["url"]), default=None)
+    for item in items:
+        item["active"] = item is current
     return {"nav_items": items}

@@ -98,7 +98,7 @@ def build_units(actor: Actor) -> int:
             put(
                 f"g{region.code}",
                 name=region.name,
-                short_name=region.name[-5:],
+                short_name=region.name,
                 kind=UnitKind.GRID,
                 line="",
                 parent_id=village_unit_of[region.parent_id].id,

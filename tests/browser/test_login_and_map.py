@@ -61,7 +61,7 @@ def test_a_township_dispatcher_sees_the_map_with_their_townships_grids(page, scr
     screenshot(dispatcher, "map")
 
 
-def test_clicking_a_grid_on_the_map_opens_its_popup(page):
+def test_clicking_a_grid_on_the_map_opens_its_popup(page, screenshot):
     dispatcher = page("dongcheng_dispatcher")
     dispatcher.add_init_script(REMEMBER_LEAFLET_MAPS)
     dispatcher.goto("/territory/")
@@ -97,6 +97,8 @@ def test_clicking_a_grid_on_the_map_opens_its_popup(page):
     popup = dispatcher.locator(".leaflet-popup-content")
     expect(popup).to_contain_text(grid["name"])
     expect(popup).to_contain_text(f"代码：{grid['code']}")
+    expect(dispatcher.locator(".leaflet-popup")).to_have_css("opacity", "1")  # faded in
+    screenshot(dispatcher, "popup")
     popup.get_by_role("link", name="查看详情").click()
     expect(dispatcher).to_have_url(re.compile(rf"/territory/{grid['code']}/$"))
     expect(dispatcher.locator("h1")).to_contain_text(grid["name"])
