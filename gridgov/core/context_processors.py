@@ -21,7 +21,11 @@ def navigation(request):
     role = Role.ADMINISTRATOR if user.is_superuser else user.role
     items = [{"label": label, "url": reverse(name)} for label, name, roles in NAVIGATION if role in roles]
     # The entry whose address is the longest prefix of this page is the current one.
-    matches = [i for i in items if request.path == i["url"] or (i["url"] != "/" and request.path.startswith(i["url"]))]
+    matches = [
+        i
+        for i in items
+        if request.path == i["url"] or (i["url"] != "/" and request.path.startswith(i["url"]))
+    ]
     current = max(matches, key=lambda i: len(i["url"]), default=None)
     for item in items:
         item["active"] = item is current

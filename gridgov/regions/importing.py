@@ -109,8 +109,10 @@ def infer_level(code: str) -> Level | None:
 def parse_level(value, code: str) -> Level | None:
     if value in (None, ""):
         return infer_level(code)
-    if isinstance(value, int | float) and int(value) in Level.values:
-        return Level(int(value))
+    if isinstance(value, bool):
+        return None
+    if isinstance(value, int | float):
+        return Level(int(value)) if float(value).is_integer() and int(value) in Level.values else None
     text = str(value).strip()
     if text.isdigit() and int(text) in Level.values:
         return Level(int(text))
@@ -176,17 +178,22 @@ def rows_from_excel(content: bytes) -> list[TerritoryRow]:
 
     try:
         workbook = CalamineWorkbook.from_filelike(io.BytesIO(content))
-        sheet = workbook.get_sheet_by_index(0).to_python()
+        # skip_empty_area=False keeps leading blank rows, so that "第 N 行" is the row Excel shows.
+        sheet = workbook.get_sheet_by_index(0).to_python(skip_empty_area=False)
     except Exception as exc:  # calamine raises several types for a broken file
         raise ImportFormatError(f"无法读取 Excel 文件：{exc}") from exc
-    if not sheet:
+    # The header is the first non-blank row; rows are numbered as Excel shows them (1-based).
+    header_index = next(
+        (i for i, values in enumerate(sheet) if any(v not in (None, "") for v in values)), None
+    )
+    if header_index is None:
         raise ImportFormatError("Excel 第一个工作表为空")
-    header = [str(h).strip().lower() for h in sheet[0]]
+    header = [str(h).strip().lower() for h in sheet[header_index]]
     missing = [c for c in ("code", "name") if c not in header]
     if missing:
         raise ImportFormatError(f"Excel 表头缺少列：{', '.join(missing)}（应有 {', '.join(COLUMNS)}）")
     rows = []
-    for number, values in enumerate(sheet[1:], start=2):
+    for number, values in enumerate(sheet[header_index + 1 :], start=header_index + 2):
         cell = dict(zip(header, values, strict=False))
         if all(v in (None, "") for v in values):
             continue
@@ -216,11 +223,27 @@ def rows_from_excel(content: bytes) -> list[TerritoryRow]:
 # --- validation ----------------------------------------------------------------------------------
 
 
+def _unclosed_ring(geometry: dict) -> str | None:
+    """GeoJSON rings must end where they start (RFC 7946 §3.1.6); shapely would close them silently."""
+    polygons = (
+        [geometry.get("coordinates")] if geometry.get("type") == "Polygon" else geometry.get("coordinates")
+    )
+    if not isinstance(polygons, list):
+        return "边界缺少坐标"
+    for polygon in polygons:
+        for ring in polygon if isinstance(polygon, list) else []:
+            if isinstance(ring, list) and len(ring) >= 2 and ring[0] != ring[-1]:
+                return "边界无效：环不闭合（首尾坐标不同）"
+    return None
+
+
 def _geometry_error(geometry) -> tuple[str | None, object]:
     if not isinstance(geometry, dict):
         return "边界不是 GeoJSON 几何对象", None
     if geometry.get("type") not in ("Polygon", "MultiPolygon"):
         return f"边界类型应为 Polygon 或 MultiPolygon，而不是 {geometry.get('type')!r}", None
+    if unclosed := _unclosed_ring(geometry):
+        return unclosed, None
     try:
         geom = shape(geometry)
     except Exception as exc:  # shapely raises many types for malformed coordinates

@@ -90,7 +90,9 @@ def test_the_full_county_has_the_14_real_townships_by_code_and_name(full):
     assert {r.code: r.name for r in townships} == YONGKANG_TOWNSHIPS
     assert all(r.parent_code == "330784" for r in townships)
     assert not any(r.synthetic for r in townships), "township names and codes are real"
-    assert all(r.synthetic for r in full if r.level >= Level.VILLAGE), "villages and grids are labelled synthetic"
+    assert all(r.synthetic for r in full if r.level >= Level.VILLAGE), (
+        "villages and grids are labelled synthetic"
+    )
 
 
 def test_the_full_county_has_about_a_thousand_grids_and_its_population(full):

@@ -170,3 +170,18 @@ def test_an_anonymous_visitor_is_sent_to_log_in(client):
     response = client.get(f"/territory/export.geojson?root={TOWNSHIP_A}")
     assert response.status_code == 302
     assert "login" in response["Location"]
+
+
+def test_row_numbers_stay_true_when_the_sheet_starts_with_a_blank_row():
+    workbook = Workbook()
+    sheet = workbook.active
+    sheet.append(["code", "name", "level", "parent_code"])
+    sheet.append(["abc", "坏代码", "grid", VILLAGE_A1])
+    sheet.insert_rows(1)  # row 1 blank, header on row 2, the bad row on row 3
+    buffer = io.BytesIO()
+    workbook.save(buffer)
+    assert load_workbook(io.BytesIO(buffer.getvalue())).active.cell(3, 1).value == "abc"
+
+    (row,) = rows_from_excel(buffer.getvalue())
+
+    assert row.row == "第 3 行"

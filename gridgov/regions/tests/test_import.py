@@ -390,3 +390,27 @@ def test_a_grid_sharing_only_an_edge_with_its_neighbour_is_no_overlap(region):
     assert report.ok, report.errors
     assert report.unchanged == 1
     assert shapely.intersects(shape(g.geometry), shape(region(f"{VILLAGE_A1}002").geometry))
+
+
+def test_a_polygon_whose_ring_is_not_closed_is_rejected_or_stored_closed(grid):
+    west, east = halves(shape(grid.geometry))
+    open_ring = [list(xy) for xy in mapping(west)["coordinates"][0][:-1]]
+    content = as_file(
+        feature(
+            f"{grid.code}001",
+            "西片微网格",
+            "microgrid",
+            grid.code,
+            {"type": "Polygon", "coordinates": [open_ring]},
+        ),
+        feature(f"{grid.code}002", "东片微网格", "microgrid", grid.code, east),
+    )
+
+    report = import_file(content)
+
+    if report.ok:  # accepted: then it must have been closed before it was stored
+        stored = Region.objects.get(code=f"{grid.code}001").geometry["coordinates"][0]
+        assert stored[0] == stored[-1]
+    else:  # rejected: the error names the feature
+        assert [(e.row, e.code) for e in report.errors] == [("要素 1", f"{grid.code}001")]
+        assert "闭合" in report.errors[0].message

@@ -21,9 +21,12 @@ VILLAGE_A1 = "330784001001"
 
 
 @pytest.fixture(autouse=True)
-def fresh_locator(monkeypatch):
-    """Each test starts without a cached locator (test transactions roll the revision back)."""
-    monkeypatch.setattr(locate_module, "_locator", None)
+def fresh_locator():
+    """Each test starts and ends without a cached locator: test transactions roll the revision back,
+    so a locator built inside one test could otherwise look current to the next."""
+    locate_module._locator = None
+    yield
+    locate_module._locator = None
 
 
 def grids() -> list[tuple[str, object]]:
@@ -108,7 +111,7 @@ def test_malformed_input_is_a_value_error(points, crs):
 def test_the_locator_is_built_once_per_territory_revision(django_assert_num_queries):
     first = current_locator()
     assert current_locator() is first
-    points = np.zeros((5, 2)) + [120.07, 28.9]
+    points = np.full((5, 2), [120.07, 28.9])
     with django_assert_num_queries(1):  # only the revision number is read
         locate(points)
 
@@ -142,7 +145,10 @@ def test_after_an_import_moves_a_grid_boundary_the_locator_honours_the_new_geome
         return {"type": "Feature", "geometry": mapping(geom), "properties": properties}
 
     content = json.dumps(
-        {"type": "FeatureCollection", "features": [grid_feature(west, new_west), grid_feature(east, new_east)]}
+        {
+            "type": "FeatureCollection",
+            "features": [grid_feature(west, new_west), grid_feature(east, new_east)],
+        }
     )
     report = import_territory(rows_from_geojson(content), Actor.system("test-locate"))
 
