@@ -10,7 +10,8 @@
   const map = L.map(el, { zoomSnap: 0.25, attributionControl: false, preferCanvas: true });
   const palette = ["#4e79a7", "#f28e2b", "#e15759", "#76b7b2", "#59a14f", "#edc948", "#b07aa1",
                    "#ff9da7", "#9c755f", "#bab0ac", "#1f77b4", "#2ca02c", "#d62728", "#9467bd"];
-  const colourOf = (code) => palette[parseInt(code.slice(6, 9), 10) % palette.length];
+  // Neighbouring grids get different colours: the colour follows the village and grid sequence.
+  const colourOf = (code) => palette[(parseInt(code.slice(9, 12), 10) * 7 + parseInt(code.slice(12, 15), 10)) % palette.length];
   const escape = (s) => String(s).replace(/[&<>"']/g, (c) => ({ "&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "'": "&#39;" }[c]));
   const bounds = L.latLngBounds([]);
   const overlays = {};
@@ -49,11 +50,13 @@
       await layer(root.code, "grid", (f) => ({ color: "#ffffff", weight: 0.6, fillColor: colourOf(f.properties.code), fillOpacity: 0.45 }), "网格", true);
       const outline = root.level <= 1 ? "township" : root.level === 2 ? "village" : null;
       if (outline) {
-        await layer(root.code, outline, () => ({ color: "#17324d", weight: 2, fill: false }), outline === "township" ? "乡镇（街道）" : "村（社区）", false);
+        await layer(root.code, outline, () => ({ color: "#17324d", weight: 2, fill: false }), outline === "township" ? "乡镇/街道" : "村/社区", false);
       }
     }
     if (bounds.isValid()) map.fitBounds(bounds, { padding: [10, 10] });
     else el.innerHTML = '<p class="empty">管辖范围内没有带边界的网格。</p>';
+    // Lets tests and other scripts act on the drawn map.
+    el.dispatchEvent(new CustomEvent("gridgov:map-ready", { detail: { map } }));
   }
   draw().catch((err) => { el.insertAdjacentHTML("beforebegin", `<div class="flash error">${escape(err.message)}</div>`); });
 })();
