@@ -57,6 +57,8 @@ INSTALLED_APPS = [
     "gridgov.regions",
     "gridgov.accounts",
     "gridgov.workcal",
+    "gridgov.matters",
+    "gridgov.events",
     "gridgov.imports",
     "gridgov.demo",
 ]

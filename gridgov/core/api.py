@@ -67,10 +67,16 @@ def validation_error(request, exc: ValidationError):
 def register_routers() -> None:
     # Imported here so that each app's router module can import `api` types without a cycle.
     from gridgov.accounts.api import router as units_router
+    from gridgov.events.api import inbox as inbox_router
+    from gridgov.events.api import router as events_router
+    from gridgov.matters.api import router as matters_router
     from gridgov.regions.api import router as regions_router
 
     api.add_router("/regions", regions_router)
     api.add_router("/units", units_router)
+    api.add_router("/matters", matters_router)
+    api.add_router("/events", events_router)
+    api.add_router("/notifications", inbox_router)
 
 
 register_routers()

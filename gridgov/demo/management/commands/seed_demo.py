@@ -1,8 +1,10 @@
+from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandError
 
 from gridgov.audit.actor import Actor
 from gridgov.demo.organisation import CITIZEN_PHONE, DEMO_PASSWORD, build_personas, build_units, personas
 from gridgov.demo.territory import SCALES, build_territory
+from gridgov.matters.services import ensure_default_catalogue
 from gridgov.regions.importing import import_territory
 
 
@@ -23,10 +25,14 @@ class Command(BaseCommand):
             raise CommandError("演示区划校验失败：\n" + "\n".join(str(e) for e in report.errors[:20]))
         units_changed = build_units(actor)
         created = build_personas(actor)
+        catalogue = ensure_default_catalogue(actor)
         self.stdout.write(
             f"区划：新建 {report.created}，更新 {report.updated}，未变 {report.unchanged}；"
-            f"单位变更 {units_changed}；新建账号 {created}"
+            f"单位变更 {units_changed}；新建账号 {created}；"
+            + (f"已发布默认事项清单 v{catalogue.number}" if catalogue else "事项清单已存在")
         )
+        if catalogue is not None:
+            call_command("train_classifier", stdout=self.stdout)
         if not quiet_logins:
             self.stdout.write(self.style.SUCCESS(f"\n演示账号（密码均为 {DEMO_PASSWORD}）："))
             for p in personas():

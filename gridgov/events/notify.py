@@ -1,0 +1,36 @@
+"""The in-app inbox: who hears about what."""
+
+from gridgov.accounts.choices import Role, UnitKind
+from gridgov.accounts.models import Unit, User
+
+from .models import Event, Notification
+
+ACTING_ROLES = {
+    UnitKind.COUNTY_CENTRE: [Role.DISPATCHER],
+    UnitKind.TOWNSHIP_COMMAND: [Role.DISPATCHER],
+    UnitKind.GRID: [Role.GRID_WORKER],
+}
+DEFAULT_ACTING = [Role.HANDLER, Role.DISPATCHER, Role.GRID_WORKER]
+SUPERVISING = [Role.SUPERVISOR, Role.LEADER]
+
+
+def people_of(unit: Unit, roles) -> list[User]:
+    return list(User.objects.filter(unit=unit, role__in=roles, is_active=True))
+
+
+def actors_of(unit: Unit) -> list[User]:
+    """The people who act for `unit`: dispatchers of command rooms, handlers of departments…"""
+    return people_of(unit, ACTING_ROLES.get(unit.kind, DEFAULT_ACTING))
+
+
+def notify(users, kind: str, title: str, event: Event | None = None, body: str = "") -> int:
+    rows = [
+        Notification(user=u, kind=kind, title=title[:120], body=body[:500], event=event)
+        for u in {u.pk: u for u in users}.values()
+    ]
+    Notification.objects.bulk_create(rows)
+    return len(rows)
+
+
+def notify_unit(unit: Unit, kind: str, title: str, event: Event | None = None, body: str = "") -> int:
+    return notify(actors_of(unit), kind, title, event, body)

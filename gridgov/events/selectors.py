@@ -1,0 +1,42 @@
+"""Reads of events, always through `restrict`."""
+
+from django.db.models import Q
+
+from gridgov.accounts.jurisdiction import Action, get_object_for_user
+
+from .choices import OPEN_STATES
+from .models import Event
+
+
+def get_event_for_user(user, number: str, action: str = Action.VIEW) -> Event:
+    events = Event.objects.select_related("matter", "grid", "owner_unit", "lead_unit", "version")
+    return get_object_for_user(events, user, action, number=number)
+
+
+def events_for(
+    user, *, state=None, matter=None, channel=None, township=None, overdue=None, open_only=False, q=None
+):
+    events = Event.objects.restrict(user).select_related("matter", "grid", "owner_unit")
+    if state:
+        events = events.filter(state=state)
+    if open_only:
+        events = events.filter(state__in=OPEN_STATES)
+    if matter:
+        events = events.filter(matter__code=matter)
+    if channel:
+        events = events.filter(channel=channel)
+    if township:
+        from gridgov.regions.choices import Level
+        from gridgov.regions.codes import subtree_range
+
+        rng = subtree_range(township, Level.TOWNSHIP)
+        events = events.filter(grid_key__gte=rng.low, grid_key__lt=rng.high)
+    if overdue is not None:
+        events = events.filter(overdue=overdue)
+    if q:
+        events = events.filter(Q(description__contains=q) | Q(number__contains=q) | Q(address__contains=q))
+    return events.order_by("-reported_at", "-id")
+
+
+def history_of(event: Event):
+    return event.history.select_related("unit").order_by("at", "id")

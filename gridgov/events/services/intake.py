@@ -1,0 +1,223 @@
+"""Intake: a report from any channel becomes an event at the township command room, classified,
+located, checked for duplicates and given its suggested route ("why here")."""
+
+import uuid
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+
+from gridgov.accounts.choices import Role
+from gridgov.accounts.jurisdiction import territory_of
+from gridgov.accounts.models import Citizen
+from gridgov.audit.actor import Actor
+from gridgov.matters.choices import HandlingLevel, Stage
+from gridgov.matters.classifier import Suggestion, classify
+from gridgov.matters.models import CatalogueVersion, Matter
+from gridgov.matters.routing import Route, RoutingError, route
+from gridgov.regions.codes import key_for
+from gridgov.regions.locate import locate_one
+from gridgov.regions.models import Region
+
+from ..choices import Channel, EventState, PhotoKind, Urgency
+from ..deadlines import start_stage
+from ..duplicates import DuplicateCandidate, find_duplicates
+from ..errors import BadRequest
+from ..models import Event
+from ..notify import notify_unit
+from ..photos import attach_photo, check_photo
+from .base import transition
+
+MAX_DESCRIPTION = 2000
+MAX_PHOTOS = 9
+
+
+@dataclass
+class Report:
+    """What a reporter hands in, from any channel."""
+
+    channel: str
+    description: str
+    lon: float
+    lat: float
+    crs: str = "wgs84"
+    address: str = ""
+    urgency: str = Urgency.NORMAL
+    matter_code: str | None = None
+    reported_at: datetime | None = None
+    idempotency_key: str | None = None
+    reporter_label: str = ""
+    photos: list[tuple[str, bytes]] = field(default_factory=list)  # (file name, content)
+
+
+@dataclass
+class IntakeResult:
+    event: Event
+    created: bool
+    suggestions: list[Suggestion]
+    duplicates: list[DuplicateCandidate]
+    route: Route | None
+
+
+def _validate(report: Report) -> str:
+    text = (report.description or "").strip()
+    if not text:
+        raise BadRequest("请填写事件描述")
+    if len(text) > MAX_DESCRIPTION:
+        raise BadRequest(f"事件描述不能超过 {MAX_DESCRIPTION} 字（当前 {len(text)} 字）")
+    if report.channel not in Channel.values:
+        raise BadRequest(f"未知的来源渠道 {report.channel!r}")
+    if report.urgency not in Urgency.values:
+        raise BadRequest(f"未知的紧急程度 {report.urgency!r}")
+    if len(report.address) > 200:
+        raise BadRequest("地址不能超过 200 字")
+    if len(report.photos) > MAX_PHOTOS:
+        raise BadRequest(f"一次最多上传 {MAX_PHOTOS} 张照片")
+    for name, content in report.photos:
+        check_photo(name, content)
+    return text
+
+
+def _grid_for(report: Report, actor: Actor) -> Region:
+    try:
+        code = locate_one(float(report.lon), float(report.lat), report.crs)
+    except (TypeError, ValueError) as exc:
+        raise BadRequest(f"坐标无效：{exc}") from exc
+    if code is None:
+        raise BadRequest(f"该位置（经度 {report.lon}，纬度 {report.lat}）不在本县任何网格内，请核对定位")
+    if actor.user is not None and key_for(code) not in territory_of(actor.user):
+        raise BadRequest("该位置不在您的管辖范围内，请转交属地上报")
+    return Region.objects.get(code=code)
+
+
+def _matter(version: CatalogueVersion, report: Report, text: str, citizen: Citizen | None):
+    suggestions = classify(text)
+    code = report.matter_code or (suggestions[0].code if suggestions else None)
+    if not code:
+        raise BadRequest("无法判断事项类别，请选择事项")
+    matter = Matter.objects.filter(version=version, code=code).first()
+    if matter is None:
+        raise BadRequest(f"未知的事项编码 {code!r}（当前清单 v{version.number}）")
+    if citizen is not None and not matter.public:
+        raise BadRequest(f"事项「{matter.name}」不接受群众直接上报")
+    overridden = bool(report.matter_code and suggestions and suggestions[0].code != report.matter_code)
+    return matter, suggestions, overridden
+
+
+def report_event(actor: Actor, report: Report, *, citizen: Citizen | None = None) -> IntakeResult:
+    """Register a report. Retrying with the same idempotency key returns the first event."""
+    if report.idempotency_key:
+        existing = Event.objects.filter(idempotency_key=report.idempotency_key).first()
+        if existing is not None:
+            return IntakeResult(existing, False, existing.suggestions, [], None)
+    text = _validate(report)
+    if citizen is not None:
+        report.channel = Channel.CITIZEN
+    version = CatalogueVersion.objects.current()
+    if version is None:
+        raise BadRequest("系统尚未发布事项清单，暂不能受理")
+    grid = _grid_for(report, actor)
+    matter, suggestions, overridden = _matter(version, report, text, citizen)
+    now = timezone.now()
+    reported_at = min(report.reported_at or now, now)
+    try:
+        planned = route(matter, grid)
+    except RoutingError:
+        planned = None  # the dispatcher chooses; the event is still registered
+    duplicates = find_duplicates(matter.code, *_wgs84(report, grid), text, matter.duplicate_radius_m, now)
+    try:
+        with transaction.atomic():
+            event = _create(
+                actor,
+                report,
+                text,
+                grid,
+                version,
+                matter,
+                suggestions,
+                overridden,
+                planned,
+                citizen,
+                reported_at,
+                now,
+            )
+    except IntegrityError:
+        # Two retries raced with the same idempotency key: the other one created it.
+        existing = Event.objects.filter(idempotency_key=report.idempotency_key).first()
+        if existing is None:
+            raise
+        return IntakeResult(existing, False, existing.suggestions, [], None)
+    return IntakeResult(event, True, suggestions, duplicates, planned)
+
+
+def _wgs84(report: Report, grid: Region) -> tuple[float, float]:
+    if report.crs == "gcj02":
+        from gridgov.regions.gcj02 import gcj02_to_wgs84
+
+        lon, lat = gcj02_to_wgs84(float(report.lon), float(report.lat))
+        return float(lon), float(lat)
+    return float(report.lon), float(report.lat)
+
+
+def _create(
+    actor, report, text, grid, version, matter, suggestions, overridden, planned, citizen, reported_at, now
+) -> Event:
+    command = township_command_of_grid(grid)
+    lon, lat = _wgs84(report, grid)
+    user = actor.user if actor.user is not None and getattr(actor.user, "pk", None) else None
+    event = Event(
+        number=uuid.uuid4().hex[:20],
+        state=EventState.REPORTED,
+        channel=report.channel,
+        urgency=report.urgency,
+        description=text,
+        address=report.address.strip(),
+        lon=lon,
+        lat=lat,
+        grid=grid,
+        grid_key=grid.key,
+        reported_at=reported_at,
+        reporter_user=user,
+        reporter_citizen=citizen,
+        reporter_label=(report.reporter_label or str(actor))[:80],
+        version=version,
+        matter=matter,
+        suggestions=[{"code": s.code, "name": s.name, "score": s.score} for s in suggestions],
+        matter_overridden=overridden,
+        level=HandlingLevel.TOWNSHIP,
+        owner_unit=command,
+        route_rule=planned.rule if planned else "",
+        route_reason=planned.reason[:300] if planned else "未能按清单自动确定处置单位，请调度员指定",
+        stage_started_at=now,
+        idempotency_key=report.idempotency_key or None,
+    )
+    start_stage(event, Stage.DISPATCH, now)
+    event.save()
+    event.number = f"YK{reported_at.astimezone(timezone.get_current_timezone()):%Y%m%d}{event.pk:06d}"
+    for name, content in report.photos:
+        attach_photo(event, PhotoKind.REPORT, name, content, event.reporter_label)
+    transition(
+        event,
+        actor,
+        "report",
+        unit=user.unit if user else None,
+        reason=f"{Channel(report.channel).label}上报",
+        data={"matter": matter.code, "suggested": [s.code for s in suggestions], "overridden": overridden},
+        fields=["number"],
+        now=now,
+    )
+    notify_unit(command, "new_event", f"新事件待受理：{matter.name}", event, text[:100])
+    return event
+
+
+def township_command_of_grid(grid: Region):
+    from gridgov.accounts.choices import UnitKind
+    from gridgov.accounts.models import Unit
+
+    return Unit.objects.get(kind=UnitKind.TOWNSHIP_COMMAND, territory__code=grid.code[:9] + "000")
+
+
+def is_grid_worker_of(actor: Actor, grid: Region) -> bool:
+    user = actor.user
+    return bool(user and user.role == Role.GRID_WORKER and user.unit and user.unit.territory_id == grid.id)
