@@ -55,6 +55,39 @@ def market_handler(db):
 
 
 @pytest.fixture
+def platform_handler_a(db):
+    """Handler of 东城街道平安法治平台."""
+    return _user("dongcheng_platform")
+
+
+@pytest.fixture
+def enforcer_a(db):
+    """Handler of 东城街道综合行政执法队."""
+    return _user("dongcheng_enforcer")
+
+
+@pytest.fixture
+def enforcement_handler(db):
+    """Handler of the county 综合行政执法局."""
+    return _user("enforcement_handler")
+
+
+@pytest.fixture
+def grid_worker_b(db):
+    return _user("xicheng_grid_worker")
+
+
+@pytest.fixture
+def leader(db):
+    return _user("leader")
+
+
+@pytest.fixture
+def county_supervisor(db):
+    return _user("county_supervisor")
+
+
+@pytest.fixture
 def sysadmin(db):
     return _user("sysadmin")
 

@@ -6,6 +6,7 @@ regression whose probabilities are the scores. A model is trained once per catal
 kept in memory and in var/models/, so a web worker does not retrain on start.
 """
 
+import hashlib
 import logging
 import threading
 from dataclasses import dataclass
@@ -73,8 +74,12 @@ class TrainedClassifier:
         ]
 
 
-def model_path(version: int) -> Path:
-    return Path(settings.VAR_DIR) / "models" / f"matter-classifier-v{version}.joblib"
+def model_path(version: CatalogueVersion) -> Path:
+    # Named by a digest of the training data too: a database rebuilt with other examples under the
+    # same version number must not pick up a stale model.
+    texts, labels = training_set(version)
+    digest = hashlib.sha1("\x1f".join(texts + labels).encode()).hexdigest()[:12]
+    return Path(settings.VAR_DIR) / "models" / f"matter-classifier-v{version.number}-{digest}.joblib"
 
 
 def train(version: CatalogueVersion, *, save: bool = True) -> TrainedClassifier:
@@ -83,7 +88,7 @@ def train(version: CatalogueVersion, *, save: bool = True) -> TrainedClassifier:
     names = dict(version.matters.values_list("code", "name"))
     trained = TrainedClassifier(version.number, pipeline, names)
     if save:
-        path = model_path(version.number)
+        path = model_path(version)
         path.parent.mkdir(parents=True, exist_ok=True)
         joblib.dump(trained, path)
     return trained
@@ -108,7 +113,7 @@ def current_classifier() -> TrainedClassifier | None:
         return _current
     with _lock:
         if _current is None or _current.version != version.number:
-            path = model_path(version.number)
+            path = model_path(version)
             try:
                 _current = joblib.load(path) if path.exists() else train(version)
             except Exception:  # a stale or corrupt model file: retrain rather than fail intake

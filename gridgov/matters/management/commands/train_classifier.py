@@ -10,12 +10,12 @@ class Command(BaseCommand):
     help = "用事项清单的关键词和示例重新训练事项分类模型（默认当前发布版本）。"
 
     def add_arguments(self, parser):
-        parser.add_argument("--version", type=int, help="清单版本号（默认当前发布版本）")
+        parser.add_argument("--catalogue-version", dest="catalogue_version", type=int, help="清单版本号（默认当前发布版本）")
 
-    def handle(self, *args, version: int | None, **options):
+    def handle(self, *args, catalogue_version: int | None, **options):
         catalogue = (
-            CatalogueVersion.objects.filter(number=version).first()
-            if version
+            CatalogueVersion.objects.filter(number=catalogue_version).first()
+            if catalogue_version
             else CatalogueVersion.objects.current()
         )
         if catalogue is None:
@@ -25,5 +25,5 @@ class Command(BaseCommand):
         invalidate_classifier()
         self.stdout.write(
             f"已训练 v{catalogue.number}：{len(trained.names)} 个事项，用时 {time.perf_counter() - started:.1f} 秒，"
-            f"模型文件 {model_path(catalogue.number)}"
+            f"模型文件 {model_path(catalogue)}"
         )
