@@ -1,7 +1,7 @@
 import argparse
 import sys
 
-from . import classify_latency, locate_1m, scheduler_scale  # noqa: F401  (each module registers its benchmark)
+from . import classify_latency, intake_throughput, locate_1m, scheduler_scale  # noqa: F401  (each registers itself)
 from .framework import BENCHMARKS, save
 
 

@@ -43,7 +43,9 @@ def run() -> Result:
         return [s.code for s in classify(text)]
 
     def keywords(text):
-        hits = sorted(((sum(k in text for k in [m.name, *m.keywords]), m.code) for m in matters), reverse=True)
+        hits = sorted(
+            ((sum(k in text for k in [m.name, *m.keywords]), m.code) for m in matters), reverse=True
+        )
         return [code for count, code in hits[:3] if count]
 
     timings = []

@@ -29,16 +29,32 @@ def _bulk_open_events(count: int, due_at, far):
     version = CatalogueVersion.objects.current()
     matter = version.matters.get(name="暴露垃圾")
     grids = list(Region.objects.filter(level=Level.GRID).order_by("key")[:200])
-    commands = {u.territory.code[:9]: u for u in Unit.objects.filter(kind="township_command").select_related("territory")}
+    commands = {
+        u.territory.code[:9]: u
+        for u in Unit.objects.filter(kind="township_command").select_related("territory")
+    }
     rows = []
     for i in range(count):
         grid = grids[i % len(grids)]
         rows.append(
             Event(
-                number=uuid.uuid4().hex[:20], channel="grid_patrol", description=f"基准测试事件 {i}", lon=120.0, lat=28.9,
-                grid=grid, grid_key=grid.key, reported_at=due_at, version=version, matter=matter, level="township",
-                owner_unit=commands[grid.code[:9]], stage="dispatch", stage_started_at=due_at,
-                stage_deadline=far, warn_at=far, next_due_at=far,
+                number=uuid.uuid4().hex[:20],
+                channel="grid_patrol",
+                description=f"基准测试事件 {i}",
+                lon=120.0,
+                lat=28.9,
+                grid=grid,
+                grid_key=grid.key,
+                reported_at=due_at,
+                version=version,
+                matter=matter,
+                level="township",
+                owner_unit=commands[grid.code[:9]],
+                stage="dispatch",
+                stage_started_at=due_at,
+                stage_deadline=far,
+                warn_at=far,
+                next_due_at=far,
             )
         )
     Event.objects.bulk_create(rows, batch_size=2000)
@@ -48,8 +64,11 @@ def _reset_due(ids, now):
     from gridgov.events.models import Event
 
     Event.objects.filter(pk__in=ids).update(
-        warned=False, overdue=False, warn_at=now - timedelta(minutes=5),
-        stage_deadline=now + timedelta(days=3), next_due_at=now - timedelta(minutes=5),
+        warned=False,
+        overdue=False,
+        warn_at=now - timedelta(minutes=5),
+        stage_deadline=now + timedelta(days=3),
+        next_due_at=now - timedelta(minutes=5),
     )
 
 

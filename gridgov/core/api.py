@@ -69,6 +69,7 @@ def register_routers() -> None:
     from gridgov.accounts.api import router as units_router
     from gridgov.events.api import inbox as inbox_router
     from gridgov.events.api import router as events_router
+    from gridgov.events.api_tasks import router as tasks_router
     from gridgov.matters.api import router as matters_router
     from gridgov.regions.api import router as regions_router
 
@@ -77,6 +78,7 @@ def register_routers() -> None:
     api.add_router("/matters", matters_router)
     api.add_router("/events", events_router)
     api.add_router("/notifications", inbox_router)
+    api.add_router("/tasks", tasks_router)
 
 
 register_routers()

@@ -200,7 +200,8 @@ class DuplicateOut(Schema):
 
 class IntakeOut(Schema):
     created: bool
-    event: EventDetailOut
+    event: EventOut
+    route_reason: str
     suggestions: list[dict]
     duplicates: list[DuplicateOut]
 
@@ -323,7 +324,8 @@ def create_event(request, payload: IntakeIn):
     )
     body = {
         "created": result.created,
-        "event": get_event_for_user(request.user, result.event.number),
+        "event": result.event,
+        "route_reason": result.event.route_reason,
         "suggestions": result.event.suggestions,
         "duplicates": [
             {"number": d.event.number, "distance_m": d.distance_m, "similarity": d.similarity}

@@ -77,3 +77,17 @@ class PhotoKind(models.TextChoices):
     REPORT = "report", "上报照片"
     EVIDENCE = "evidence", "处置照片"
     VERIFY = "verify", "核查照片"
+
+
+class SubTaskState(models.TextChoices):
+    """One unit's part of a task issued down (任务下派)."""
+
+    PENDING = "pending", "待签收"  # fanned out, not yet acknowledged
+    RECEIVED = "received", "已签收"  # receipt given back to the issuer
+    IN_PROGRESS = "in_progress", "办理中"  # progress reported at least once
+    DONE = "done", "已完成"  # completed with feedback
+
+
+class TaskSource(models.TextChoices):
+    UNIT = "unit", "上级单位"
+    UPPER_SYSTEM = "upper_system", "上级系统（152）"

@@ -7,6 +7,8 @@ from datetime import datetime, timedelta
 
 from rapidfuzz import fuzz
 
+from gridgov.matters.lookup import matter_ids_with_code
+
 from .choices import OPEN_STATES
 from .models import Event
 
@@ -44,7 +46,7 @@ def find_duplicates(
     dlon = radius_m / (111_320 * max(math.cos(math.radians(lat)), 0.01))
     candidates = (
         Event.objects.filter(
-            matter__code=matter_code,
+            matter_id__in=matter_ids_with_code(matter_code),
             state__in=OPEN_STATES,
             reported_at__gte=now - WINDOW,
             lon__range=(lon - dlon, lon + dlon),

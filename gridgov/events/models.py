@@ -16,7 +16,9 @@ from .choices import (
     Rating,
     RequestKind,
     RequestState,
+    SubTaskState,
     SupervisionState,
+    TaskSource,
     Urgency,
 )
 
@@ -307,3 +309,81 @@ class Notification(models.Model):
 
     def __str__(self) -> str:
         return f"{self.user_id} {self.title}"
+
+
+class DownwardTaskQuerySet(models.QuerySet):
+    def restrict(self, user, action: str = Action.VIEW):
+        """Tasks the user's unit issued, or tasks with a sub-task for a unit inside the user's territory."""
+        from gridgov.accounts.jurisdiction import EVERYWHERE, role_may, territory_of
+
+        if not role_may(user, action, DownwardTask.access_policy):
+            return self.none()
+        scope = territory_of(user)
+        if scope == EVERYWHERE:
+            return self
+        mine = models.Q(
+            issuing_unit__territory__key__gte=scope.low, issuing_unit__territory__key__lt=scope.high
+        )
+        below = models.Q(
+            subtasks__unit__territory__key__gte=scope.low, subtasks__unit__territory__key__lt=scope.high
+        )
+        return self.filter(mine | below).distinct()
+
+
+class DownwardTask(models.Model):
+    """任务下派: a task an upper unit or an upper-level system issues to units or to a territory.
+    It fans out into one sub-task per unit; receipts, progress and completion roll up here."""
+
+    access_policy = {Action.VIEW: STAFF_ROLES, Action.CHANGE: STAFF_ROLES}
+
+    title = models.CharField("任务名称", max_length=120)
+    description = models.TextField("任务要求", blank=True)
+    source = models.CharField("来源", max_length=16, choices=TaskSource.choices, default=TaskSource.UNIT)
+    external_id = models.CharField("上级系统任务号", max_length=80, null=True, blank=True, unique=True)
+    issued_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    issuing_unit = models.ForeignKey(
+        Unit, verbose_name="下派单位", on_delete=models.PROTECT, related_name="issued_tasks"
+    )
+    target_description = models.CharField("下派对象", max_length=200)
+    due_at = models.DateTimeField("完成时限")
+    closed_at = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    objects = DownwardTaskQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = "下派任务"
+        verbose_name_plural = "下派任务"
+        ordering = ["-created_at"]
+
+    def __str__(self) -> str:
+        return self.title
+
+
+class DownwardSubTask(models.Model):
+    """One unit's part of a downward task: receipt, progress, feedback, completion."""
+
+    task = models.ForeignKey(DownwardTask, on_delete=models.CASCADE, related_name="subtasks")
+    unit = models.ForeignKey(Unit, on_delete=models.PROTECT, related_name="subtasks")
+    state = models.CharField(
+        "状态", max_length=12, choices=SubTaskState.choices, default=SubTaskState.PENDING
+    )
+    progress = models.PositiveSmallIntegerField("进度（%）", default=0)
+    feedback = models.CharField("反馈", max_length=1000, blank=True)
+    received_at = models.DateTimeField(null=True, blank=True)
+    done_at = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        verbose_name = "下派子任务"
+        verbose_name_plural = "下派子任务"
+        ordering = ["task", "unit__territory__key", "unit__code"]
+        constraints = [models.UniqueConstraint(fields=["task", "unit"], name="one_subtask_per_unit")]
+        indexes = [models.Index(fields=["unit", "state"], name="subtask_unit_state")]
+
+    def __str__(self) -> str:
+        return f"{self.task} → {self.unit}"

@@ -106,7 +106,9 @@ def invalidate_classifier() -> None:
 def current_classifier() -> TrainedClassifier | None:
     """The classifier of the current published version (None when no catalogue is published)."""
     global _current
-    version = CatalogueVersion.objects.current()
+    from .lookup import current_version
+
+    version = current_version()
     if version is None:
         return None
     if _current is not None and _current.version == version.number:

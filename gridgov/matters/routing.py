@@ -1,6 +1,7 @@
 """Explainable routing: matter + grid + catalogue version → handling level, lead unit, co-units,
 the rule that decided it and a one-line reason shown on the event ("why here")."""
 
+import time
 from dataclasses import dataclass, field
 
 from gridgov.accounts.models import Unit
@@ -8,6 +9,7 @@ from gridgov.regions.codes import township_kind
 from gridgov.regions.models import Region
 
 from .choices import HandlingLevel
+from .lookup import rules_for
 from .models import Matter, RoutingRule
 from .targets import parse_target, resolve
 
@@ -29,16 +31,33 @@ class Route:
 def _applicable_rule(matter: Matter, grid: Region) -> RoutingRule | None:
     township_code = grid.code[:9] + "000"
     kind = township_kind(grid.code)
+    published = matter.version.status != "draft"
     candidates = [
         rule
-        for rule in RoutingRule.objects.filter(version_id=matter.version_id, matter_code=matter.code)
+        for rule in rules_for(matter.version_id, matter.code, published=published)
         if (not rule.township_code or rule.township_code == township_code)
         and (not rule.township_kind or rule.township_kind == kind)
     ]
     return max(candidates, key=lambda r: (r.specificity, -r.id), default=None)
 
 
+_cache: dict[tuple[int, int], tuple[float, Route]] = {}
+CACHE_TTL = 60.0
+
+
 def route(matter: Matter, grid: Region) -> Route:
+    """The route for `matter` in `grid`. Cached for a minute per (matter row, grid): a published
+    matter never changes, and a unit renamed or deactivated is seen within the minute."""
+    key = (matter.pk, grid.pk)
+    expires, cached = _cache.get(key, (0.0, None))
+    if cached is not None and time.monotonic() < expires and matter.version.status != "draft":
+        return cached
+    planned = _route(matter, grid)
+    _cache[key] = (time.monotonic() + CACHE_TTL, planned)
+    return planned
+
+
+def _route(matter: Matter, grid: Region) -> Route:
     rule = _applicable_rule(matter, grid)
     lead_text, co_texts = (rule.lead, rule.co) if rule else (matter.lead, matter.co)
     lead_target = parse_target(lead_text)

@@ -103,8 +103,12 @@ def publish_version(actor: Actor, version: CatalogueVersion) -> CatalogueVersion
             after={"status": VersionStatus.PUBLISHED, "retired": [v.number for v in retired]},
         )
     from .classifier import invalidate_classifier
+    from .lookup import forget_current
 
-    transaction.on_commit(invalidate_classifier)
+    # Now for this process, and again on commit so that no read in between caches the old state.
+    for forget in (invalidate_classifier, forget_current):
+        forget()
+        transaction.on_commit(forget)
     return version
 
 

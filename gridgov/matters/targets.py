@@ -7,6 +7,7 @@ township:enforcement  the township's integrated enforcement team
 county:<line>         the county department that owns that line of business
 """
 
+import time
 from dataclasses import dataclass
 
 from gridgov.accounts.choices import Line, UnitKind
@@ -49,23 +50,34 @@ def parse_target(text) -> Target:
     )
 
 
-def township_of(grid: Region) -> Region:
-    return Region.objects.get(code=grid.code[:9] + "000")
+_units: dict[tuple, tuple[float, Unit | None]] = {}
+UNIT_TTL = 60.0
 
 
 def resolve(target: Target, grid: Region, platform: str) -> Unit | None:
-    """The active unit that `target` means for an event in `grid` (None if the county has none)."""
+    """The active unit that `target` means for an event in `grid` (None if the county has none).
+    Cached for a minute per process: units are renamed or deactivated rarely."""
+    scope = grid.pk if target.text in ("grid", "village") else grid.code[:9]
+    key = (target.text, scope, platform)
+    expires, unit = _units.get(key, (0.0, None))
+    if time.monotonic() >= expires:
+        unit = _resolve(target, grid, platform)
+        _units[key] = (time.monotonic() + UNIT_TTL, unit)
+    return unit
+
+
+def _resolve(target: Target, grid: Region, platform: str) -> Unit | None:
     units = Unit.objects.filter(is_active=True)
+    township = grid.code[:9] + "000"
     if target.text == "grid":
         return units.filter(kind=UnitKind.GRID, territory=grid).first()
     if target.text == "village":
         return units.filter(kind=UnitKind.VILLAGE, territory_id=grid.parent_id).first()
     if target.text == "township:platform":
-        township = township_of(grid)
         return units.filter(
-            kind=UnitKind.TOWNSHIP_PLATFORM, territory=township, short_name=f"{platform}平台"
+            kind=UnitKind.TOWNSHIP_PLATFORM, territory__code=township, short_name=f"{platform}平台"
         ).first()
     if target.text == "township:enforcement":
-        return units.filter(kind=UnitKind.ENFORCEMENT_TEAM, territory=township_of(grid)).first()
+        return units.filter(kind=UnitKind.ENFORCEMENT_TEAM, territory__code=township).first()
     line = target.text.removeprefix("county:")
     return units.filter(kind=UnitKind.DEPARTMENT, line=line).order_by("code").first()

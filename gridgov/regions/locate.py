@@ -24,6 +24,7 @@ class GridLocator:
     revision: int
     codes: np.ndarray  # object array of grid codes, aligned with the tree's geometries
     tree: shapely.STRtree
+    grids: dict  # code → Region (without geometry), so that intake need not fetch the grid again
 
     @classmethod
     def build(cls, revision: int) -> "GridLocator":
@@ -33,10 +34,12 @@ class GridLocator:
             .values_list("code", "geometry")
         )
         geometries = [shape(geometry) for _, geometry in rows]
+        grids = {g.code: g for g in Region.objects.filter(level=Level.GRID).defer("geometry")}
         return cls(
             revision=revision,
             codes=np.array([code for code, _ in rows] + [None], dtype=object),
             tree=shapely.STRtree(geometries),
+            grids=grids,
         )
 
     def locate_xy(self, lons: np.ndarray, lats: np.ndarray) -> np.ndarray:
@@ -89,3 +92,12 @@ def locate(points, crs: Crs = "wgs84") -> np.ndarray:
 
 def locate_one(lon: float, lat: float, crs: Crs = "wgs84") -> str | None:
     return locate([[lon, lat]], crs)[0]
+
+
+def grid_at(lon: float, lat: float, crs: Crs = "wgs84") -> Region | None:
+    """The grid containing the point, as a Region without its geometry (None outside every grid).
+    Read-only: the object is shared by every request of this process."""
+    lons, lats = as_lon_lat([[lon, lat]], crs)
+    locator = current_locator()
+    code = locator.locate_xy(lons, lats)[0]
+    return locator.grids.get(code) if code is not None else None

@@ -1,5 +1,6 @@
 """Every state change of an event is one of these functions (ARCHITECTURE rule 2)."""
 
+from .downward import complete_subtask, issue_task, receive_subtask, report_progress, rollup
 from .handling import (
     accept_event,
     dispatch_event,
@@ -29,20 +30,25 @@ __all__ = [
     "Report",
     "accept_event",
     "answer_supervision",
+    "complete_subtask",
     "decide_request",
     "dispatch_event",
     "escalate_to_county",
     "finish_event",
     "issue_supervision",
+    "issue_task",
     "merge_event",
     "rate_event",
+    "receive_subtask",
     "reject_event",
     "reopen_event",
     "report_event",
+    "report_progress",
     "request_extension",
     "request_parking",
     "resolve_on_spot",
     "return_event",
+    "rollup",
     "scan_deadlines",
     "unpark_event",
     "verify_event",

@@ -1,6 +1,7 @@
 """Intake: a report from any channel becomes an event at the township command room, classified,
 located, checked for duplicates and given its suggested route ("why here")."""
 
+import time
 import uuid
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -8,16 +9,16 @@ from datetime import datetime
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
-from gridgov.accounts.choices import Role
+from gridgov.accounts.choices import Role, UnitKind
 from gridgov.accounts.jurisdiction import territory_of
-from gridgov.accounts.models import Citizen
+from gridgov.accounts.models import Citizen, Unit
 from gridgov.audit.actor import Actor
 from gridgov.matters.choices import HandlingLevel, Stage
 from gridgov.matters.classifier import Suggestion, classify
-from gridgov.matters.models import CatalogueVersion, Matter
+from gridgov.matters.lookup import current_version, matter_by_code
+from gridgov.matters.models import CatalogueVersion
 from gridgov.matters.routing import Route, RoutingError, route
-from gridgov.regions.codes import key_for
-from gridgov.regions.locate import locate_one
+from gridgov.regions.locate import grid_at
 from gridgov.regions.models import Region
 
 from ..choices import Channel, EventState, PhotoKind, Urgency
@@ -81,14 +82,14 @@ def _validate(report: Report) -> str:
 
 def _grid_for(report: Report, actor: Actor) -> Region:
     try:
-        code = locate_one(float(report.lon), float(report.lat), report.crs)
+        grid = grid_at(float(report.lon), float(report.lat), report.crs)
     except (TypeError, ValueError) as exc:
         raise BadRequest(f"坐标无效：{exc}") from exc
-    if code is None:
+    if grid is None:
         raise BadRequest(f"该位置（经度 {report.lon}，纬度 {report.lat}）不在本县任何网格内，请核对定位")
-    if actor.user is not None and key_for(code) not in territory_of(actor.user):
+    if actor.user is not None and grid.key not in territory_of(actor.user):
         raise BadRequest("该位置不在您的管辖范围内，请转交属地上报")
-    return Region.objects.get(code=code)
+    return grid
 
 
 def _matter(version: CatalogueVersion, report: Report, text: str, citizen: Citizen | None):
@@ -96,7 +97,7 @@ def _matter(version: CatalogueVersion, report: Report, text: str, citizen: Citiz
     code = report.matter_code or (suggestions[0].code if suggestions else None)
     if not code:
         raise BadRequest("无法判断事项类别，请选择事项")
-    matter = Matter.objects.filter(version=version, code=code).first()
+    matter = matter_by_code(version, code)
     if matter is None:
         raise BadRequest(f"未知的事项编码 {code!r}（当前清单 v{version.number}）")
     if citizen is not None and not matter.public:
@@ -114,7 +115,7 @@ def report_event(actor: Actor, report: Report, *, citizen: Citizen | None = None
     text = _validate(report)
     if citizen is not None:
         report.channel = Channel.CITIZEN
-    version = CatalogueVersion.objects.current()
+    version = current_version()
     if version is None:
         raise BadRequest("系统尚未发布事项清单，暂不能受理")
     grid = _grid_for(report, actor)
@@ -211,11 +212,18 @@ def _create(
     return event
 
 
-def township_command_of_grid(grid: Region):
-    from gridgov.accounts.choices import UnitKind
-    from gridgov.accounts.models import Unit
+_commands: dict[str, tuple[float, object]] = {}
+COMMAND_TTL = 60.0
 
-    return Unit.objects.get(kind=UnitKind.TOWNSHIP_COMMAND, territory__code=grid.code[:9] + "000")
+
+def township_command_of_grid(grid: Region):
+    """The grid's township command room, cached for a minute (units change rarely)."""
+    township = grid.code[:9] + "000"
+    expires, unit = _commands.get(township, (0.0, None))
+    if time.monotonic() >= expires:
+        unit = Unit.objects.get(kind=UnitKind.TOWNSHIP_COMMAND, territory__code=township)
+        _commands[township] = (time.monotonic() + COMMAND_TTL, unit)
+    return unit
 
 
 def is_grid_worker_of(actor: Actor, grid: Region) -> bool:

@@ -42,8 +42,7 @@ pytestmark = [
 ]
 
 # On PostgreSQL every locked read of an event fails today; see the reason below.
-import os
-LOCK_BUG = pytest.mark.xfail(not os.environ.get("PROBE"),
+LOCK_BUG = pytest.mark.xfail(
     strict=True,
     reason=(
         "BUG: gridgov/events/services/base.py:24 lock_event() and services/scanning.py:45 _locked() "
@@ -105,7 +104,7 @@ def _race(action, count: int) -> list:
             barrier.wait(timeout=10)
             action(index)
             outcomes[index] = "ok"
-        except Exception as exc:  # noqa: BLE001 — the test inspects whatever each thread got
+        except Exception as exc:  # the test inspects whatever each thread got
             outcomes[index] = exc
         finally:
             connection.close()
@@ -179,27 +178,3 @@ def test_two_schedulers_scanning_at_once_warn_once(people, monkeypatch):
     assert outcomes == ["ok", "ok"], outcomes
     assert sorted(r["warned"] for r in results) == [0, 1]
     assert EventHistory.objects.filter(event=event, action="warn").count() == 1
-
-
-@pytest.fixture(autouse=True)
-def _probe_fix(monkeypatch):
-    from gridgov.events.services import base, handling, requests, scanning
-    from django.http import Http404
-
-    def lock_event(actor, event_id, action="change"):
-        events = Event.objects.select_for_update(of=("self",)).select_related("matter", "grid")
-        if actor.user is not None:
-            events = events.restrict(actor.user, action)
-        try:
-            return events.get(pk=event_id)
-        except Event.DoesNotExist as exc:
-            raise Http404 from exc
-
-    def _locked(event_id):
-        rows = Event.objects.select_related("matter")
-        rows = rows.select_for_update(skip_locked=True, of=("self",))
-        return rows.filter(pk=event_id, next_due_at__isnull=False).first()
-
-    for m in (base, handling, requests):
-        monkeypatch.setattr(m, "lock_event", lock_event)
-    monkeypatch.setattr(scanning, "_locked", _locked)

@@ -10,7 +10,9 @@ class Command(BaseCommand):
     help = "用事项清单的关键词和示例重新训练事项分类模型（默认当前发布版本）。"
 
     def add_arguments(self, parser):
-        parser.add_argument("--catalogue-version", dest="catalogue_version", type=int, help="清单版本号（默认当前发布版本）")
+        parser.add_argument(
+            "--catalogue-version", dest="catalogue_version", type=int, help="清单版本号（默认当前发布版本）"
+        )
 
     def handle(self, *args, catalogue_version: int | None, **options):
         catalogue = (
