@@ -59,6 +59,7 @@ INSTALLED_APPS = [
     "gridgov.workcal",
     "gridgov.matters",
     "gridgov.events",
+    "gridgov.integration",
     "gridgov.imports",
     "gridgov.demo",
 ]

@@ -1,5 +1,7 @@
 """The in-app inbox: who hears about what."""
 
+import time
+
 from gridgov.accounts.choices import Role, UnitKind
 from gridgov.accounts.models import Unit, User
 
@@ -18,9 +20,18 @@ def people_of(unit: Unit, roles) -> list[User]:
     return list(User.objects.filter(unit=unit, role__in=roles, is_active=True))
 
 
+_actors: dict[int, tuple[float, list[User]]] = {}
+ACTORS_TTL = 30.0
+
+
 def actors_of(unit: Unit) -> list[User]:
-    """The people who act for `unit`: dispatchers of command rooms, handlers of departments…"""
-    return people_of(unit, ACTING_ROLES.get(unit.kind, DEFAULT_ACTING))
+    """The people who act for `unit`: dispatchers of command rooms, handlers of departments…
+    Cached for half a minute per process: the hot intake path notifies on every report."""
+    expires, users = _actors.get(unit.pk, (0.0, []))
+    if time.monotonic() >= expires:
+        users = people_of(unit, ACTING_ROLES.get(unit.kind, DEFAULT_ACTING))
+        _actors[unit.pk] = (time.monotonic() + ACTORS_TTL, users)
+    return users
 
 
 def notify(users, kind: str, title: str, event: Event | None = None, body: str = "") -> int:

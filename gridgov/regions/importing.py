@@ -421,6 +421,10 @@ def import_territory(rows: list[TerritoryRow], actor: Actor, *, dry_run: bool = 
             ids[row.code] = region.id
         if geometry_changed:
             TerritoryRevision.bump()
+            from .locate import forget_locator
+
+            forget_locator()
+            transaction.on_commit(forget_locator)
         if residents_given or report.created:
             rollup_residents()
         if report.created or report.updated:

@@ -5,6 +5,7 @@ The tree is built from every grid polygon on first use and rebuilt in any proces
 """
 
 import threading
+import time
 from dataclasses import dataclass
 from typing import Literal
 
@@ -55,12 +56,20 @@ class GridLocator:
 
 _lock = threading.Lock()
 _locator: GridLocator | None = None
+REVISION_CHECK_SECONDS = 2.0
+_revision_checked_at = 0.0
 
 
 def current_locator() -> GridLocator:
-    global _locator
-    revision = TerritoryRevision.current()
+    """The locator of the current territory revision. The revision is re-read at most every
+    REVISION_CHECK_SECONDS (and always in the process that changed it), so a boundary edit
+    reaches every process within seconds without a query per located point."""
+    global _locator, _revision_checked_at
     locator = _locator
+    if locator is not None and time.monotonic() - _revision_checked_at < REVISION_CHECK_SECONDS:
+        return locator
+    revision = TerritoryRevision.current()
+    _revision_checked_at = time.monotonic()
     if locator is None or locator.revision != revision:
         with _lock:
             if _locator is None or _locator.revision != revision:
@@ -101,3 +110,9 @@ def grid_at(lon: float, lat: float, crs: Crs = "wgs84") -> Region | None:
     locator = current_locator()
     code = locator.locate_xy(lons, lats)[0]
     return locator.grids.get(code) if code is not None else None
+
+
+def forget_locator() -> None:
+    """Drop this process's locator (called after a geometry change in this process)."""
+    global _locator
+    _locator = None

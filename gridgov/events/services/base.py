@@ -9,6 +9,7 @@ from gridgov.accounts.jurisdiction import Action
 from gridgov.accounts.models import Unit
 from gridgov.audit.actor import Actor
 from gridgov.audit.services import record
+from gridgov.integration import webhooks
 
 from ..choices import EventState
 from ..errors import Conflict, NotYourTurn
@@ -98,6 +99,7 @@ def transition(
         after={"state": event.state},
         reason=reason,
     )
+    webhooks.queue(action, event, history)
     return history
 
 
