@@ -2,6 +2,7 @@ from django.conf import settings
 from django.db import models
 
 from gridgov.accounts.jurisdiction import ADMIN_ROLES, Action
+from gridgov.core import clock
 
 
 class AuditEntryQuerySet(models.QuerySet):
@@ -24,7 +25,7 @@ class AuditEntry(models.Model):
 
     access_policy = {Action.VIEW: ADMIN_ROLES}
 
-    created_at = models.DateTimeField("时间", auto_now_add=True, db_index=True)
+    created_at = models.DateTimeField("时间", default=clock.now, db_index=True)
     actor = models.ForeignKey(
         settings.AUTH_USER_MODEL, verbose_name="操作人", null=True, blank=True, on_delete=models.SET_NULL
     )

@@ -10,6 +10,7 @@ from gridgov.regions.choices import Level
 from gridgov.regions.models import Region
 
 from . import yongkang as yk
+from .yongkang import SURNAMES
 
 DEMO_PASSWORD = "gridgov-demo-2026"
 CITIZEN_PHONE = "13800000000"
@@ -184,3 +185,69 @@ def build_personas(actor: Actor) -> int:
         ensure_citizen(actor, CITIZEN_PHONE)
         created += 1
     return created
+
+
+# Synthetic staff so that every unit has someone to act: a dispatcher per command room, a handler per
+# platform, enforcement team and department, a worker per grid. Names are synthetic.
+STAFF_ROLE_BY_KIND = {
+    UnitKind.TOWNSHIP_COMMAND: Role.DISPATCHER,
+    UnitKind.TOWNSHIP_PLATFORM: Role.HANDLER,
+    UnitKind.ENFORCEMENT_TEAM: Role.HANDLER,
+    UnitKind.DEPARTMENT: Role.HANDLER,
+    UnitKind.VILLAGE: Role.HANDLER,
+    UnitKind.GRID: Role.GRID_WORKER,
+}
+GIVEN_NAMES = [
+    "建国",
+    "丽华",
+    "志强",
+    "晓燕",
+    "海燕",
+    "伟",
+    "芳",
+    "军",
+    "静",
+    "磊",
+    "敏",
+    "勇",
+    "洁",
+    "涛",
+    "明",
+    "艳",
+    "超",
+    "霞",
+    "平",
+    "刚",
+    "桂英",
+    "秀英",
+    "建华",
+    "国平",
+    "雪梅",
+    "文斌",
+]
+
+
+def build_staff(actor: Actor, seed: int) -> int:
+    """One acting user for every unit that has none; all share the demo password (hashed once)."""
+    import random
+
+    from django.contrib.auth.hashers import make_password
+
+    from gridgov.audit.services import record
+
+    rng = random.Random(seed)
+    staffed = set(User.objects.exclude(unit=None).values_list("unit_id", "role"))
+    existing = set(User.objects.values_list("username", flat=True))
+    password = make_password(DEMO_PASSWORD)
+    users = []
+    for unit in Unit.objects.filter(kind__in=list(STAFF_ROLE_BY_KIND)).order_by("id"):
+        role = STAFF_ROLE_BY_KIND[unit.kind]
+        username = f"{unit.code}-{'worker' if role == Role.GRID_WORKER else role}"
+        name = rng.choice(SURNAMES) + rng.choice(GIVEN_NAMES)
+        if (unit.id, role) in staffed or username in existing:
+            continue
+        users.append(User(username=username, password=password, unit=unit, role=role, display_name=name))
+    User.objects.bulk_create(users, batch_size=500)
+    if users:
+        record(actor, "user.bulk_create", ("accounts.user", "demo-staff"), summary={"created": len(users)})
+    return len(users)

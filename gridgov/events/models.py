@@ -3,6 +3,7 @@ from django.db import models
 
 from gridgov.accounts.jurisdiction import STAFF_ROLES, Action, ScopedQuerySet
 from gridgov.accounts.models import Citizen, Unit
+from gridgov.core import clock
 from gridgov.matters.choices import HandlingLevel, Stage
 from gridgov.matters.models import CatalogueVersion, Matter
 from gridgov.regions.models import Region
@@ -299,7 +300,7 @@ class Notification(models.Model):
     body = models.CharField("内容", max_length=500, blank=True)
     event = models.ForeignKey(Event, null=True, blank=True, on_delete=models.CASCADE, related_name="+")
     read_at = models.DateTimeField(null=True, blank=True)
-    created_at = models.DateTimeField(auto_now_add=True, db_index=True)
+    created_at = models.DateTimeField(default=clock.now, db_index=True)
 
     class Meta:
         verbose_name = "通知"

@@ -27,6 +27,11 @@ class Route:
     version: int = 0
     reason: str = ""
 
+    @property
+    def needs_county(self) -> bool:
+        """A county department leads or co-handles: only the county centre may dispatch it."""
+        return any(unit.kind == "department" for unit in [self.lead, *self.co])
+
 
 def _applicable_rule(matter: Matter, grid: Region) -> RoutingRule | None:
     township_code = grid.code[:9] + "000"

@@ -2,13 +2,13 @@
 transition (state, history row, audit row) in the caller's transaction."""
 
 from django.http import Http404
-from django.utils import timezone
 
 from gridgov.accounts.choices import Role, UnitKind
 from gridgov.accounts.jurisdiction import Action
 from gridgov.accounts.models import Unit
 from gridgov.audit.actor import Actor
 from gridgov.audit.services import record
+from gridgov.core import clock
 from gridgov.integration import webhooks
 
 from ..choices import EventState
@@ -72,7 +72,7 @@ def transition(
 ) -> EventHistory:
     """Apply a state change already decided by the caller: save the listed fields, write the
     history row and the audit row. `to_state=None` records an action without a state change."""
-    now = now or timezone.now()
+    now = now or clock.now()
     old = event.state
     if to_state is not None:
         event.state = to_state

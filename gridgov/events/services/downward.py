@@ -12,6 +12,7 @@ from gridgov.accounts.choices import UnitKind
 from gridgov.accounts.models import Unit, User
 from gridgov.audit.actor import Actor
 from gridgov.audit.services import record
+from gridgov.core import clock
 from gridgov.regions.models import Region
 
 from ..choices import SubTaskState, TaskSource
@@ -70,7 +71,7 @@ def issue_task(
     title = (title or "").strip()
     if not title or len(title) > 120:
         raise BadRequest("任务名称不能为空，且不超过 120 字")
-    if due_at <= timezone.now():
+    if due_at <= clock.now():
         raise BadRequest("完成时限应晚于现在")
     user = actor.user
     issuing = acting_unit(actor, user.unit if user and user.unit else None, roles=DISPATCH_ROLES | {"leader"})
@@ -123,7 +124,7 @@ def receive_subtask(actor: Actor, subtask_id: int) -> DownwardSubTask:
         subtask = _subtask_for(actor, subtask_id)
         if subtask.state != SubTaskState.PENDING:
             raise Conflict(f"该任务已{subtask.get_state_display()}")
-        subtask.state, subtask.received_at = SubTaskState.RECEIVED, timezone.now()
+        subtask.state, subtask.received_at = SubTaskState.RECEIVED, clock.now()
         subtask.save(update_fields=["state", "received_at", "updated_at"])
         record(actor, "task.receive", subtask)
     return subtask
@@ -137,7 +138,7 @@ def report_progress(actor: Actor, subtask_id: int, percent: int, feedback: str =
         if subtask.state == SubTaskState.DONE:
             raise Conflict("该任务已完成")
         before = {"state": subtask.state, "progress": subtask.progress}
-        subtask.received_at = subtask.received_at or timezone.now()
+        subtask.received_at = subtask.received_at or clock.now()
         subtask.state, subtask.progress, subtask.feedback = (
             SubTaskState.IN_PROGRESS,
             percent,
@@ -162,7 +163,7 @@ def complete_subtask(actor: Actor, subtask_id: int, feedback: str) -> DownwardSu
         subtask = _subtask_for(actor, subtask_id)
         if subtask.state == SubTaskState.DONE:
             raise Conflict("该任务已完成")
-        now = timezone.now()
+        now = clock.now()
         subtask.state, subtask.progress, subtask.feedback, subtask.done_at = (
             SubTaskState.DONE,
             100,
@@ -182,7 +183,7 @@ def complete_subtask(actor: Actor, subtask_id: int, feedback: str) -> DownwardSu
 
 def rollup(task: DownwardTask) -> dict:
     """Counts per state, average progress and late sub-tasks, for the issuer's overview."""
-    now = timezone.now()
+    now = clock.now()
     counts = task.subtasks.aggregate(
         total=Count("id"),
         pending=Count("id", filter=Q(state=SubTaskState.PENDING)),

@@ -3,11 +3,11 @@ closure, rating and reopening; plus returns, rework, merging and rejection. Each
 transaction on a locked event row, with a history row and an audit row."""
 
 from django.db import transaction
-from django.utils import timezone
 
 from gridgov.accounts.choices import Role, UnitKind
 from gridgov.accounts.models import Citizen, Unit
 from gridgov.audit.actor import Actor
+from gridgov.core import clock
 from gridgov.matters.choices import LEVEL_ORDER, HandlingLevel, Stage
 from gridgov.matters.routing import RoutingError, route
 
@@ -58,7 +58,9 @@ def _check_targets(dispatcher: Unit, event: Event, lead: Unit, co: list[Unit]) -
             raise BadRequest(f"{unit.name} 是调度单位，不能作为处置单位")
         if dispatcher.kind == UnitKind.TOWNSHIP_COMMAND:
             if unit.kind == UnitKind.DEPARTMENT:
-                raise BadRequest(f"乡镇不能直接派遣县级部门（{unit.name}），请上报县级社会治理中心")
+                raise BadRequest(
+                    f"乡镇不能直接派遣县级部门（{unit.name}）：本事项需县级部门办理或协办，请上报县级社会治理中心统筹派遣"
+                )
             if not unit.territory.code.startswith(event.grid.code[:9]):
                 raise BadRequest(f"{unit.name} 不在本乡镇（街道）范围内")
 
@@ -67,7 +69,7 @@ def dispatch_event(
     actor: Actor, event_id: int, *, lead: Unit | None = None, co: list[Unit] | None = None, reason: str = ""
 ) -> Event:
     """Send the event to a lead unit and co-units (defaults: the catalogue's route)."""
-    now = timezone.now()
+    now = clock.now()
     with transaction.atomic():
         event = lock_event(actor, event_id)
         require_state(event, EventState.REPORTED, EventState.ESCALATED)
@@ -126,7 +128,7 @@ _STAGE_FIELDS = [
 def escalate_to_county(actor: Actor, event_id: int, reason: str) -> Event:
     """The township cannot solve it: the county centre takes over the dispatch (升级上报)."""
     reason = _need_reason(reason, "上报县级的理由")
-    now = timezone.now()
+    now = clock.now()
     with transaction.atomic():
         event = lock_event(actor, event_id)
         require_state(event, EventState.REPORTED)
@@ -171,7 +173,7 @@ def _actor_assignment_unit(actor: Actor, event: Event, *states: str) -> Unit:
 
 def accept_event(actor: Actor, event_id: int) -> Event:
     """签收: the lead or a co-unit accepts its task; the lead's acceptance starts the handling."""
-    now = timezone.now()
+    now = clock.now()
     with transaction.atomic():
         event = lock_event(actor, event_id)
         require_state(event, EventState.DISPATCHED, EventState.IN_PROGRESS)
@@ -191,7 +193,7 @@ def accept_event(actor: Actor, event_id: int) -> Event:
 def return_event(actor: Actor, event_id: int, reason: str) -> Event:
     """回退: the lead unit says it was wrongly dispatched; the dispatcher gets it back (counted)."""
     reason = _need_reason(reason, "回退理由")
-    now = timezone.now()
+    now = clock.now()
     with transaction.atomic():
         event = lock_event(actor, event_id)
         require_state(event, EventState.DISPATCHED, EventState.IN_PROGRESS)
@@ -223,7 +225,7 @@ def return_event(actor: Actor, event_id: int, reason: str) -> Event:
 def finish_event(actor: Actor, event_id: int, note: str) -> Event:
     """A co-unit signs off its part; the lead completes the event only after every co-unit has."""
     note = _need_reason(note, "处置情况说明")
-    now = timezone.now()
+    now = clock.now()
     with transaction.atomic():
         event = lock_event(actor, event_id)
         require_state(event, EventState.IN_PROGRESS)
@@ -273,7 +275,7 @@ def _verifier(event: Event) -> Unit:
 
 def verify_event(actor: Actor, event_id: int, *, passed: bool, reason: str = "") -> Event:
     """核查: pass → closed; fail → rework by the lead unit with a fresh handling deadline (counted)."""
-    now = timezone.now()
+    now = clock.now()
     with transaction.atomic():
         event = lock_event(actor, event_id)
         require_state(event, EventState.HANDLED)
@@ -334,7 +336,7 @@ def _tell_reporters(event: Event, title: str) -> None:
 def resolve_on_spot(actor: Actor, event_id: int, note: str) -> Event:
     """就地解决: the grid worker of the event's grid fixed it, with photo evidence already attached."""
     note = _need_reason(note, "处置情况说明")
-    now = timezone.now()
+    now = clock.now()
     with transaction.atomic():
         event = lock_event(actor, event_id)
         require_state(event, EventState.REPORTED)
@@ -398,7 +400,7 @@ def rate_event(
     """The reporter rates the outcome once: 满意 / 基本满意 / 不满意."""
     if rating not in Rating.values:
         raise BadRequest(f"评价应为 {'、'.join(Rating.labels)} 之一")
-    now = timezone.now()
+    now = clock.now()
     with transaction.atomic():
         event = Event.objects.select_for_update().get(pk=event_id)
         is_reporter = (citizen is not None and event.reporter_citizen_id == citizen.pk) or (
@@ -429,7 +431,7 @@ def rate_event(
 def reopen_event(actor: Actor, event_id: int, reason: str) -> Event:
     """重办: after an unsatisfied rating the dispatcher sends it back to the lead unit (counted)."""
     reason = _need_reason(reason, "重办理由")
-    now = timezone.now()
+    now = clock.now()
     with transaction.atomic():
         event = lock_event(actor, event_id)
         require_state(event, EventState.CLOSED)
@@ -475,7 +477,7 @@ def merge_event(actor: Actor, event_id: int, into_id: int, reason: str = "") -> 
     """The duplicate is closed as merged; the other event carries the handling for every reporter."""
     if event_id == into_id:
         raise BadRequest("不能把事件合并到它自己")
-    now = timezone.now()
+    now = clock.now()
     with transaction.atomic():
         # Fixed lock order (lower id first) so that two opposite merges cannot deadlock.
         first, second = sorted([event_id, into_id])
@@ -514,7 +516,7 @@ def merge_event(actor: Actor, event_id: int, into_id: int, reason: str = "") -> 
 
 def reject_event(actor: Actor, event_id: int, reason: str) -> Event:
     reason = _need_reason(reason, "不予受理的理由")
-    now = timezone.now()
+    now = clock.now()
     with transaction.atomic():
         event = lock_event(actor, event_id)
         require_state(event, EventState.REPORTED, EventState.ESCALATED)

@@ -13,6 +13,7 @@ from gridgov.accounts.choices import Role, UnitKind
 from gridgov.accounts.jurisdiction import territory_of
 from gridgov.accounts.models import Citizen, Unit
 from gridgov.audit.actor import Actor
+from gridgov.core import clock
 from gridgov.matters.choices import HandlingLevel, Stage
 from gridgov.matters.classifier import Suggestion, classify
 from gridgov.matters.lookup import current_version, matter_by_code
@@ -120,7 +121,7 @@ def report_event(actor: Actor, report: Report, *, citizen: Citizen | None = None
         raise BadRequest("系统尚未发布事项清单，暂不能受理")
     grid = _grid_for(report, actor)
     matter, suggestions, overridden = _matter(version, report, text, citizen)
-    now = timezone.now()
+    now = clock.now()
     reported_at = min(report.reported_at or now, now)
     try:
         planned = route(matter, grid)

@@ -4,11 +4,11 @@ supervision orders (督办)."""
 from datetime import datetime
 
 from django.db import transaction
-from django.utils import timezone
 
 from gridgov.accounts.choices import Role, UnitKind
 from gridgov.accounts.models import Unit
 from gridgov.audit.actor import Actor
+from gridgov.core import clock
 from gridgov.matters.limits import LimitError, parse_limit
 from gridgov.workcal.calendar import add_working_time
 
@@ -41,13 +41,13 @@ def request_extension(actor: Actor, event_id: int, amount: str, reason: str) -> 
 
 def request_parking(actor: Actor, event_id: int, reason: str, until: datetime | None = None) -> EventRequest:
     reason = _need_reason(reason, "挂账理由")
-    if until is not None and until <= timezone.now():
+    if until is not None and until <= clock.now():
         raise BadRequest("挂账截止时间应晚于现在")
     return _request(actor, event_id, RequestKind.PARKING, reason, until=until)
 
 
 def _request(actor: Actor, event_id: int, kind: str, reason: str, **values) -> EventRequest:
-    now = timezone.now()
+    now = clock.now()
     with transaction.atomic():
         event = lock_event(actor, event_id)
         require_state(event, EventState.DISPATCHED, EventState.IN_PROGRESS)
@@ -76,7 +76,7 @@ def _request(actor: Actor, event_id: int, kind: str, reason: str, **values) -> E
 def decide_request(actor: Actor, request_id: int, *, approve: bool, note: str = "") -> EventRequest:
     """The dispatching unit approves or refuses; approval of an extension moves the deadline,
     approval of parking pauses the clock."""
-    now = timezone.now()
+    now = clock.now()
     with transaction.atomic():
         request = EventRequest.objects.select_for_update().get(pk=request_id)
         event = lock_event(actor, request.event_id)
@@ -135,7 +135,7 @@ def decide_request(actor: Actor, request_id: int, *, approve: bool, note: str = 
 
 def unpark_event(actor: Actor, event_id: int, reason: str = "") -> object:
     """Resume a parked event: the clock restarts with the working time that was left."""
-    now = timezone.now()
+    now = clock.now()
     with transaction.atomic():
         event = lock_event(actor, event_id)
         require_state(event, EventState.PARKED)
@@ -170,7 +170,7 @@ def issue_supervision(
         limit = parse_limit(within)
     except LimitError as exc:
         raise BadRequest(str(exc)) from exc
-    now = timezone.now()
+    now = clock.now()
     with transaction.atomic():
         event = lock_event(actor, event_id)
         if event.state in (EventState.CLOSED, EventState.MERGED, EventState.REJECTED):
@@ -205,7 +205,7 @@ def issue_supervision(
 
 def answer_supervision(actor: Actor, order_id: int, response: str) -> SupervisionOrder:
     response = _need_reason(response, "督办反馈")
-    now = timezone.now()
+    now = clock.now()
     with transaction.atomic():
         order = SupervisionOrder.objects.select_for_update().get(pk=order_id)
         event = lock_event(actor, order.event_id)

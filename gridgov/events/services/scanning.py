@@ -6,10 +6,10 @@ re-checked after locking, so two schedulers never act twice on the same step.
 """
 
 from django.db import connection, transaction
-from django.utils import timezone
 
 from gridgov.accounts.choices import UnitKind
 from gridgov.audit.actor import Actor
+from gridgov.core import clock
 
 from ..choices import OPEN_STATES, EventState
 from ..deadlines import escalation_ladder, refresh_next_due, step_due_at
@@ -32,7 +32,7 @@ def due_event_ids(now, limit: int = BATCH) -> list[int]:
 
 def scan_deadlines(now=None) -> dict[str, int]:
     """One pass over what is due; returns counts per action taken."""
-    now = now or timezone.now()
+    now = now or clock.now()
     ladder = escalation_ladder()
     counts = {"warned": 0, "overdue": 0, "escalated": 0, "unparked": 0}
     for event_id in due_event_ids(now):

@@ -233,6 +233,24 @@ class TestDuplicateCandidates:
 
         assert far.duplicates == []
 
+    def test_a_report_just_beyond_the_radius_is_not_a_candidate(self, grid_worker, dispatcher_a):
+        first = report(grid_worker, "暴露垃圾", text="丽州路绿化带内有生活垃圾堆放，无人清理").event
+        radius = matter("暴露垃圾").duplicate_radius_m  # 50 m
+        # 0.9 radius north and 0.9 radius east: about 64 m away, inside the search box but not the circle.
+        dlat = 0.9 * radius / 111_320
+        dlon = 0.9 * radius / (111_320 * math.cos(math.radians(first.lat)))
+
+        beyond = report(
+            dispatcher_a,
+            "暴露垃圾",
+            text="丽州路绿化带里堆了生活垃圾",
+            lon=first.lon + dlon,
+            lat=first.lat + dlat,
+        )
+
+        assert beyond.event.grid == first.grid
+        assert beyond.duplicates == []
+
     def test_a_nearby_report_of_another_matter_is_not_a_candidate(self, grid_worker, dispatcher_a):
         first = report(grid_worker, "暴露垃圾", text="丽州路绿化带内有生活垃圾堆放").event
 

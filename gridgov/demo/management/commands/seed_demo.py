@@ -2,7 +2,15 @@ from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandError
 
 from gridgov.audit.actor import Actor
-from gridgov.demo.organisation import CITIZEN_PHONE, DEMO_PASSWORD, build_personas, build_units, personas
+from gridgov.demo.history import build_history
+from gridgov.demo.organisation import (
+    CITIZEN_PHONE,
+    DEMO_PASSWORD,
+    build_personas,
+    build_staff,
+    build_units,
+    personas,
+)
 from gridgov.demo.territory import SCALES, build_territory
 from gridgov.matters.services import ensure_default_catalogue
 from gridgov.regions.importing import import_territory
@@ -17,14 +25,21 @@ class Command(BaseCommand):
             "--scale", choices=sorted(SCALES), default="full", help="full：约 1,000 个网格；small：测试用"
         )
         parser.add_argument("--quiet-logins", action="store_true", help="不打印演示账号")
+        parser.add_argument(
+            "--history-days",
+            type=int,
+            default=None,
+            help="生成最近多少天的事件历史（full 默认 30，small 默认 0）",
+        )
 
-    def handle(self, *args, seed: int, scale: str, quiet_logins: bool, **options):
+    def handle(self, *args, seed: int, scale: str, quiet_logins: bool, history_days: int | None, **options):
         actor = Actor.system("seed_demo")
         report = import_territory(build_territory(seed, SCALES[scale]), actor)
         if not report.ok:
             raise CommandError("演示区划校验失败：\n" + "\n".join(str(e) for e in report.errors[:20]))
         units_changed = build_units(actor)
         created = build_personas(actor)
+        created += build_staff(actor, seed)
         catalogue = ensure_default_catalogue(actor)
         self.stdout.write(
             f"区划：新建 {report.created}，更新 {report.updated}，未变 {report.unchanged}；"
@@ -33,6 +48,12 @@ class Command(BaseCommand):
         )
         if catalogue is not None:
             call_command("train_classifier", stdout=self.stdout)
+        days = history_days if history_days is not None else (30 if scale == "full" else 0)
+        if days:
+            made = build_history(seed, days=days, per_day=30)
+            self.stdout.write(
+                f"事件历史：最近 {days} 天新生成 {made} 件" if made else "事件历史已存在，未重复生成"
+            )
         if not quiet_logins:
             self.stdout.write(self.style.SUCCESS(f"\n演示账号（密码均为 {DEMO_PASSWORD}）："))
             for p in personas():
