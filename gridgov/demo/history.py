@@ -184,7 +184,7 @@ class Simulation:
         if planned.needs_county:
             self.after(moment, rng.randint(10, 60), lambda: self.escalate(event, command))
         else:
-            self.after(moment, rng.randint(10, 90), lambda: self.dispatch(event, command))
+            self.after(moment, rng.randint(10, 50), lambda: self.dispatch(event, command))
 
     def resolve(self, event: Event) -> None:
         attach_photo(event, PhotoKind.EVIDENCE, "after.jpg", self.photo, str(event.reporter_user))
@@ -229,7 +229,7 @@ class Simulation:
             event.matter.limit("handle").amount
             * (60 if event.matter.limit("handle").unit == "hours" else 420)
         )
-        late = rng.random() < 0.25
+        late = rng.random() < 0.15
         minutes = int(limit_minutes * (rng.uniform(1.1, 2.5) if late else rng.uniform(0.2, 0.9)))
         if rng.random() < 0.08:
             self.after(clock.now(), rng.randint(30, 120), lambda: self.extension(event, unit))
