@@ -32,14 +32,15 @@ def start_stage(event: Event, stage: str, now: datetime) -> None:
     set_deadline(event, add_limit(now, limit), now)
 
 
-def set_deadline(event: Event, deadline: datetime, now: datetime) -> None:
+def set_deadline(event: Event, deadline: datetime, now: datetime, state: str | None = None) -> None:
+    """New stage deadline and warning point; `state` is the state the event is about to enter."""
     allowed = working_time_between(now, deadline)
     event.stage_deadline = deadline
     event.warn_at = add_working_time(now, int(allowed.total_seconds() * warning_fraction() // 60), "minutes")
     event.warned = False
     event.overdue = False
     event.escalation_step = 0
-    refresh_next_due(event)
+    refresh_next_due(event, state=state)
 
 
 def escalation_ladder() -> list[EscalationStep]:
@@ -53,11 +54,15 @@ def step_due_at(event: Event, step: EscalationStep) -> datetime:
     return add_limit(event.stage_deadline, parse_limit(step.after))
 
 
-def refresh_next_due(event: Event, ladder: list[EscalationStep] | None = None) -> None:
-    """Set `next_due_at` to the earliest thing the scheduler must do for this event."""
-    if event.state in FINAL_STATES or event.state == EventState.CLOSED:
+def refresh_next_due(
+    event: Event, ladder: list[EscalationStep] | None = None, state: str | None = None
+) -> None:
+    """Set `next_due_at` to the earliest thing the scheduler must do for this event, in its current
+    state or in `state`, the one it is about to enter (the transition itself changes the state)."""
+    state = state or event.state
+    if state in FINAL_STATES:
         event.next_due_at = None
-    elif event.state == EventState.PARKED:
+    elif state == EventState.PARKED:
         event.next_due_at = event.park_until
     elif event.stage_deadline is None:
         event.next_due_at = None

@@ -26,12 +26,17 @@ ACTORS_TTL = 30.0
 
 def actors_of(unit: Unit) -> list[User]:
     """The people who act for `unit`: dispatchers of command rooms, handlers of departments…
-    Cached for half a minute per process: the hot intake path notifies on every report."""
+    Cached for half a minute per process, since the hot intake path notifies on every report;
+    `forget_actors()` drops the cache when staff change in this process."""
     expires, users = _actors.get(unit.pk, (0.0, []))
     if time.monotonic() >= expires:
         users = people_of(unit, ACTING_ROLES.get(unit.kind, DEFAULT_ACTING))
         _actors[unit.pk] = (time.monotonic() + ACTORS_TTL, users)
     return users
+
+
+def forget_actors() -> None:
+    _actors.clear()
 
 
 def notify(users, kind: str, title: str, event: Event | None = None, body: str = "") -> int:

@@ -11,7 +11,7 @@ from gridgov.core import clock
 from gridgov.matters.choices import LEVEL_ORDER, HandlingLevel, Stage
 from gridgov.matters.routing import RoutingError, route
 
-from ..choices import AssignmentRole, AssignmentState, EventState, PhotoKind, Rating
+from ..choices import OPEN_STATES, AssignmentRole, AssignmentState, EventState, PhotoKind, Rating
 from ..deadlines import start_stage
 from ..errors import BadRequest, Conflict, NotYourTurn
 from ..models import Assignment, Event
@@ -48,7 +48,8 @@ def _need_reason(reason: str, what: str) -> str:
 
 
 def _check_targets(dispatcher: Unit, event: Event, lead: Unit, co: list[Unit]) -> None:
-    """A township command room dispatches inside its township; the county centre anywhere."""
+    """Township units handle only events of their own township; only the county centre may send
+    an event to a county department."""
     if lead in co:
         raise BadRequest("主办单位不能同时是协办单位")
     for unit in [lead, *co]:
@@ -56,13 +57,13 @@ def _check_targets(dispatcher: Unit, event: Event, lead: Unit, co: list[Unit]) -
             raise BadRequest(f"{unit.name} 已停用")
         if unit.kind in (UnitKind.COUNTY_CENTRE, UnitKind.TOWNSHIP_COMMAND):
             raise BadRequest(f"{unit.name} 是调度单位，不能作为处置单位")
-        if dispatcher.kind == UnitKind.TOWNSHIP_COMMAND:
-            if unit.kind == UnitKind.DEPARTMENT:
-                raise BadRequest(
-                    f"乡镇不能直接派遣县级部门（{unit.name}）：本事项需县级部门办理或协办，请上报县级社会治理中心统筹派遣"
-                )
-            if not unit.territory.code.startswith(event.grid.code[:9]):
-                raise BadRequest(f"{unit.name} 不在本乡镇（街道）范围内")
+        in_township = unit.territory.code.startswith(event.grid.code[:9])
+        if unit.kind != UnitKind.DEPARTMENT and not in_township:
+            raise BadRequest(f"{unit.name} 不在事件所在乡镇（街道），不能承办")
+        if dispatcher.kind == UnitKind.TOWNSHIP_COMMAND and unit.kind == UnitKind.DEPARTMENT:
+            raise BadRequest(
+                f"乡镇不能直接派遣县级部门（{unit.name}）：本事项需县级部门办理或协办，请上报县级社会治理中心统筹派遣"
+            )
 
 
 def dispatch_event(
@@ -83,7 +84,7 @@ def dispatch_event(
             why = planned.reason
         else:
             why = f"调度员指定：{reason}" if reason else "调度员指定"
-        co = [u for u in (co or []) if u != lead]
+        co = list(co or [])
         _check_targets(dispatcher, event, lead, co)
         event.assignments.filter(state__in=[AssignmentState.PENDING, AssignmentState.ACCEPTED]).update(
             state=AssignmentState.WITHDRAWN
@@ -484,8 +485,8 @@ def merge_event(actor: Actor, event_id: int, into_id: int, reason: str = "") -> 
         locked = {first: lock_event(actor, first), second: lock_event(actor, second)}
         event, target = locked[event_id], locked[into_id]
         require_state(event, EventState.REPORTED, EventState.ESCALATED)
-        if target.state in (EventState.MERGED, EventState.REJECTED):
-            raise Conflict(f"目标事件 {target.number} 已{target.get_state_display()}，不能合并")
+        if target.state not in OPEN_STATES:
+            raise Conflict(f"目标事件 {target.number} {target.get_state_display()}，只能合并到办理中的事件")
         unit = acting_unit(actor, event.owner_unit, roles=DISPATCH_ROLES)
         event.merged_into = target
         event.next_due_at = None

@@ -81,7 +81,7 @@ def decide_request(actor: Actor, request_id: int, *, approve: bool, note: str = 
         request = EventRequest.objects.select_for_update().get(pk=request_id)
         event = lock_event(actor, request.event_id)
         if request.state != RequestState.PENDING:
-            raise Conflict(f"该申请已{request.get_state_display()}")
+            raise Conflict(f"该申请{request.get_state_display()}，不能再次审批")
         approver = acting_unit(
             actor, event.dispatched_by_unit or township_command_of(event), roles=DISPATCH_ROLES
         )
@@ -111,8 +111,7 @@ def decide_request(actor: Actor, request_id: int, *, approve: bool, note: str = 
             require_state(event, EventState.DISPATCHED, EventState.IN_PROGRESS)
             event.paused_remaining_seconds = remaining_working_seconds(event, now)
             event.park_until = request.until
-            event.state = EventState.PARKED
-            refresh_next_due(event)
+            refresh_next_due(event, state=EventState.PARKED)
             transition(
                 event,
                 actor,
@@ -144,8 +143,7 @@ def unpark_event(actor: Actor, event_id: int, reason: str = "") -> object:
         )
         seconds = event.paused_remaining_seconds or 0
         deadline = add_working_time(now, seconds // 60, "minutes") if seconds >= 60 else now
-        event.state = EventState.IN_PROGRESS
-        set_deadline(event, deadline, now)
+        set_deadline(event, deadline, now, state=EventState.IN_PROGRESS)
         event.paused_remaining_seconds, event.park_until = None, None
         transition(
             event,
@@ -174,7 +172,7 @@ def issue_supervision(
     with transaction.atomic():
         event = lock_event(actor, event_id)
         if event.state in (EventState.CLOSED, EventState.MERGED, EventState.REJECTED):
-            raise Conflict(f"事件已{event.get_state_display()}，无需督办")
+            raise Conflict(f"事件{event.get_state_display()}，无需督办")
         user = actor.user
         if user is not None and not user.is_superuser:
             county_level = user.unit and user.unit.kind == UnitKind.COUNTY_CENTRE

@@ -3,7 +3,7 @@ the loop by the personas of the root conftest, extra personas for units the demo
 and a tiny valid photo.
 
 Every test here runs at a known working moment (Tuesday 2026-11-24 09:00, Asia/Shanghai) so that
-working-time deadlines are exact; tests that need time to pass move the `clock`.
+working-time deadlines are exact; tests that need time to pass move `time_machine`.
 """
 
 import io
@@ -17,6 +17,7 @@ from shapely.geometry import shape
 from gridgov.accounts.choices import Role
 from gridgov.accounts.models import Citizen, Unit, User
 from gridgov.audit.actor import Actor
+from gridgov.events import notify
 from gridgov.events.choices import Channel, EventState
 from gridgov.events.models import Event, Notification
 from gridgov.events.services import (
@@ -38,10 +39,19 @@ TUESDAY_MORNING = datetime(2026, 11, 24, 9, 0, tzinfo=SHANGHAI)  # an ordinary w
 
 
 @pytest.fixture(autouse=True)
-def clock(time_machine):
-    """ "Now" is pinned at a known working moment; `clock.move_to(...)` lets time pass."""
+def _pinned_at_tuesday_morning(time_machine):
+    """Now is pinned at a known working moment; a test lets time pass with
+    `time_machine.move_to(...)`. (Modules with their own `clock` fixture travel inside this.)"""
     time_machine.move_to(TUESDAY_MORNING, tick=False)
-    return time_machine
+
+
+@pytest.fixture(autouse=True)
+def _fresh_unit_actors():
+    """`notify.actors_of` keeps each unit's users for 30 s per process; users a test creates are
+    rolled back with it, so neither they nor their absence may leak into the next test."""
+    notify.forget_actors()
+    yield
+    notify.forget_actors()
 
 
 @pytest.fixture(autouse=True)
@@ -110,14 +120,19 @@ def report(user, matter_name: str | None = None, township: str = TOWNSHIP_A, tex
 
 @pytest.fixture
 def person(db):
-    """person(unit_code, role="handler") → a user of that unit with that role (created once)."""
+    """person(unit_code, role="handler") → the unit's first user with that role (the demo staffs
+    every unit), created when there is none; with `username=`, that very user."""
 
     def make(unit_code: str, role: str = Role.HANDLER, username: str | None = None) -> User:
-        username = username or f"{role}-{unit_code}"
-        user, _ = User.objects.get_or_create(
-            username=username, defaults={"unit": unit(unit_code), "role": role, "display_name": username}
-        )
-        return User.objects.select_related("unit__territory").get(pk=user.pk)
+        users = User.objects.select_related("unit__territory").filter(unit__code=unit_code, role=role)
+        if username is not None:
+            users = users.filter(username=username)
+        user = users.order_by("id").first()
+        if user is None:
+            name = username or f"{role}-{unit_code}"
+            created = User.objects.create(username=name, unit=unit(unit_code), role=role, display_name=name)
+            user = users.get(pk=created.pk)
+        return user
 
     return make
 

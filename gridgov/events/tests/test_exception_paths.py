@@ -122,11 +122,6 @@ class TestExtension:
             decide_request(as_actor(dispatcher_a), request.pk, approve=True)
         assert reload(garbage_in_progress).extensions == 1
 
-    @pytest.mark.xfail(
-        strict=True,
-        reason='BUG: the message doubles 已 (f"该申请已{state label}" with the label 已批准), requests.py '
-        "decide_request; same pattern in issue_supervision and merge_event",
-    )
     def test_deciding_again_says_the_request_was_already_approved(
         self, garbage_in_progress, economy_handler_a, dispatcher_a
     ):
@@ -162,8 +157,8 @@ class TestParking:
     PARK_UNTIL = datetime(2026, 12, 1, 9, 0, tzinfo=SHANGHAI)  # the next Tuesday
 
     @pytest.fixture
-    def parked(self, garbage_in_progress, economy_handler_a, dispatcher_a, clock):
-        clock.move_to(TUESDAY_MORNING.replace(hour=10))
+    def parked(self, garbage_in_progress, economy_handler_a, dispatcher_a, time_machine):
+        time_machine.move_to(TUESDAY_MORNING.replace(hour=10))
         request = request_parking(
             as_actor(economy_handler_a), garbage_in_progress.pk, "等待汛期结束后清淤", until=self.PARK_UNTIL
         )
@@ -180,9 +175,11 @@ class TestParking:
         assert parked.next_due_at == self.PARK_UNTIL
         assert parked.requests.get().state == RequestState.APPROVED
 
-    def test_unparking_later_gives_back_the_remaining_working_time(self, parked, economy_handler_a, clock):
+    def test_unparking_later_gives_back_the_remaining_working_time(
+        self, parked, economy_handler_a, time_machine
+    ):
         resumed_at = self.PARK_UNTIL.replace(hour=11)  # taken up again a little after the due time
-        clock.move_to(resumed_at)
+        time_machine.move_to(resumed_at)
 
         unpark_event(as_actor(economy_handler_a), parked.pk, "汛期已过")
 
@@ -197,8 +194,8 @@ class TestParking:
         assert event.next_due_at == event.warn_at
         assert inbox(economy_handler_a, "unpark")
 
-    def test_the_dispatcher_may_unpark_too(self, parked, dispatcher_a, clock):
-        clock.move_to(self.PARK_UNTIL)
+    def test_the_dispatcher_may_unpark_too(self, parked, dispatcher_a, time_machine):
+        time_machine.move_to(self.PARK_UNTIL)
 
         unpark_event(as_actor(dispatcher_a), parked.pk)
 
@@ -208,11 +205,6 @@ class TestParking:
         with pytest.raises(Conflict, match="挂账"):
             finish_event(as_actor(economy_handler_a), parked.pk, "已处理")
 
-    @pytest.mark.xfail(
-        strict=True,
-        reason="BUG: decide_request sets event.state = PARKED before transition(), so the history row "
-        "reads parked → parked (requests.py, parking branch of decide_request)",
-    )
     def test_the_parking_history_row_records_in_progress_to_parked(self, parked, dispatcher_a):
         assert parked.history.last().action == "park"
         assert (parked.history.last().from_state, parked.history.last().to_state) == (
@@ -220,13 +212,10 @@ class TestParking:
             EventState.PARKED,
         )
 
-    @pytest.mark.xfail(
-        strict=True,
-        reason="BUG: unpark_event sets event.state = IN_PROGRESS before transition(), so the history row "
-        "reads in_progress → in_progress (requests.py, unpark_event)",
-    )
-    def test_the_unparking_history_row_records_parked_to_in_progress(self, parked, economy_handler_a, clock):
-        clock.move_to(self.PARK_UNTIL)
+    def test_the_unparking_history_row_records_parked_to_in_progress(
+        self, parked, economy_handler_a, time_machine
+    ):
+        time_machine.move_to(self.PARK_UNTIL)
         unpark_event(as_actor(economy_handler_a), parked.pk)
 
         last = reload(parked).history.last()

@@ -91,8 +91,8 @@ class TestAGridWorkersReport:
         assert TUESDAY_MORNING < event.warn_at < event.stage_deadline
         assert event.next_due_at == event.warn_at
 
-    def test_made_after_closing_time_is_due_the_next_working_morning(self, grid_worker, clock):
-        clock.move_to(TUESDAY_MORNING.replace(hour=18))
+    def test_made_after_closing_time_is_due_the_next_working_morning(self, grid_worker, time_machine):
+        time_machine.move_to(TUESDAY_MORNING.replace(hour=18))
 
         event = report(grid_worker, "暴露垃圾").event
 

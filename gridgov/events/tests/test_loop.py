@@ -122,11 +122,11 @@ class TestTheMainPath:
 
 class TestReworkWhenVerificationFails:
     def test_failed_verification_sends_it_back_with_a_new_deadline_then_it_closes(
-        self, grid_worker, dispatcher_a, economy_handler_a, clock
+        self, grid_worker, dispatcher_a, economy_handler_a, time_machine
     ):
         event = handled(grid_worker, "暴露垃圾", dispatcher_a, economy_handler_a)
         later = TUESDAY_MORNING.replace(hour=10)
-        clock.move_to(later)
+        time_machine.move_to(later)
 
         verify_event(as_actor(grid_worker), event.pk, passed=False, reason="垃圾只清了一半")
 
@@ -245,17 +245,17 @@ class TestJointHandling:
         assert reload(event).state == EventState.DISPATCHED
         assert steps(event)[-1] == ("accept", "dispatched", "dispatched", enforcer_a.username)
 
-    def test_a_lead_also_named_as_co_unit_is_only_the_lead(self, grid_worker, dispatcher_a):
-        event = dispatched(
-            grid_worker,
-            "电动车违规充电",
-            dispatcher_a,
-            lead=unit("t001-platform-3"),
-            co=[unit("t001-platform-3"), unit("t001-enforcement")],
-        )
+    def test_a_lead_also_named_as_co_unit_is_refused(self, grid_worker, dispatcher_a):
+        event = report(grid_worker, "电动车违规充电").event
 
-        rows = sorted((a.unit.code, a.role) for a in event.assignments.select_related("unit"))
-        assert rows == [("t001-enforcement", AssignmentRole.CO), ("t001-platform-3", AssignmentRole.LEAD)]
+        with pytest.raises(BadRequest, match="主办单位不能同时是协办单位"):
+            dispatch_event(
+                as_actor(dispatcher_a),
+                event.pk,
+                lead=unit("t001-platform-3"),
+                co=[unit("t001-platform-3"), unit("t001-enforcement")],
+            )
+        assert not event.assignments.exists()
 
 
 class TestEscalationAndReturns:
@@ -358,7 +358,7 @@ class TestEscalationAndReturns:
     def test_a_township_dispatcher_cannot_dispatch_to_another_townships_unit(self, grid_worker, dispatcher_a):
         event = report(grid_worker, "暴露垃圾").event
 
-        with pytest.raises(BadRequest, match="不在本乡镇（街道）范围内"):
+        with pytest.raises(BadRequest, match="不在事件所在乡镇（街道），不能承办"):
             dispatch_event(as_actor(dispatcher_a), event.pk, lead=unit("t002-platform-2"))
 
     def test_nobody_dispatches_to_a_dispatching_unit(self, grid_worker, dispatcher_a):
@@ -367,11 +367,6 @@ class TestEscalationAndReturns:
         with pytest.raises(BadRequest, match="是调度单位"):
             dispatch_event(as_actor(dispatcher_a), event.pk, lead=unit("t001-command"))
 
-    @pytest.mark.xfail(
-        strict=True,
-        reason="BUG: the county centre may dispatch an event to another township's unit, which cannot "
-        "even see it (handling.py _check_targets checks territory only for township dispatchers)",
-    )
     def test_the_county_cannot_dispatch_a_township_a_event_to_a_township_b_unit(
         self, escalated, county_dispatcher, person
     ):
@@ -385,23 +380,23 @@ class TestEscalationAndReturns:
             accept_event(as_actor(xicheng_platform), escalated.pk)
         pytest.fail("a 东城 event was dispatched to 西城街道经济生态平台, which cannot see it")
 
-    @pytest.mark.xfail(
-        strict=True,
-        reason="BUG: a township cannot dispatch a township-led matter on the catalogue's own default route "
-        "when the catalogue names county co-units (违法建设: 执法队 + 自然资源和规划局、住建局)",
-    )
-    def test_the_township_dispatches_illegal_building_on_the_catalogue_route(self, grid_worker, dispatcher_a):
+    def test_a_township_led_matter_with_county_co_units_goes_through_the_county_centre(
+        self, grid_worker, dispatcher_a, county_dispatcher
+    ):
+        """违法建设 is led by the township's enforcement team, but the catalogue names county co-units
+        (自然资源和规划局、住建局): only the county centre may dispatch it on that route."""
         assert matter("违法建设").lead == "township:enforcement"
         event = report(grid_worker, "违法建设").event
 
-        dispatch_event(as_actor(dispatcher_a), event.pk)
+        with pytest.raises(BadRequest, match="乡镇不能直接派遣县级部门"):
+            dispatch_event(as_actor(dispatcher_a), event.pk)
+        escalate_to_county(as_actor(dispatcher_a), event.pk, "需县级部门协办")
+        dispatch_event(as_actor(county_dispatcher), event.pk)
 
         event = reload(event)
         assert event.lead_unit == unit("t001-enforcement")
-        assert {a.unit.code for a in event.assignments.filter(role=AssignmentRole.CO)} == {
-            "dept-zrzy",
-            "dept-zjj",
-        }
+        co = event.assignments.filter(role=AssignmentRole.CO).select_related("unit")
+        assert {a.unit.code for a in co} == {"dept-zrzy", "dept-zjj"}
 
 
 class TestGridSelfResolution:
@@ -549,11 +544,6 @@ class TestMerging:
         with pytest.raises(Conflict, match="处置中"):
             merge_event(as_actor(dispatcher_a), garbage_in_progress.pk, other.pk)
 
-    @pytest.mark.xfail(
-        strict=True,
-        reason="BUG: merge_event accepts a closed target, so the duplicate's reporter never hears an "
-        "outcome (handling.py merge_event checks only MERGED/REJECTED targets)",
-    )
     def test_a_duplicate_cannot_be_merged_into_a_closed_event(
         self, garbage_closed, second_grid_worker, dispatcher_a
     ):
@@ -565,12 +555,12 @@ class TestMerging:
 
 class TestRatingAndReopening:
     def test_an_unsatisfied_rating_lets_the_dispatcher_reopen_it(
-        self, garbage_closed, grid_worker, dispatcher_a, economy_handler_a, clock
+        self, garbage_closed, grid_worker, dispatcher_a, economy_handler_a, time_machine
     ):
         rate_event(as_actor(grid_worker), garbage_closed.pk, Rating.UNSATISFIED, "没扫干净")
         assert [n.body for n in inbox(dispatcher_a, "unsatisfied")] == ["没扫干净"]
         later = TUESDAY_MORNING + timedelta(hours=5)  # 14:00
-        clock.move_to(later)
+        time_machine.move_to(later)
 
         reopen_event(as_actor(dispatcher_a), garbage_closed.pk, "群众不满意，重新清理")
 
