@@ -46,6 +46,17 @@ def clock():
 
 
 @pytest.fixture(autouse=True)
+def _no_stale_unit_actors():
+    """notify.actors_of caches each unit's people per process for 30 s; forget what earlier tests
+    (rolled back since) cached, so that nobody from another test is notified here."""
+    from gridgov.events import notify
+
+    getattr(notify, "_actors", {}).clear()
+    yield
+    getattr(notify, "_actors", {}).clear()
+
+
+@pytest.fixture(autouse=True)
 def _photos_in_tmp(settings, tmp_path):
     settings.MEDIA_ROOT = tmp_path / "media"
 
@@ -385,7 +396,7 @@ def test_a_transition_the_state_does_not_allow_is_a_409_with_a_clear_message(
 @pytest.mark.xfail(
     strict=True,
     reason=(
-        "BUG: gridgov/events/services/handling.py:165 accept_event() looks for the actor among the "
+        "BUG: gridgov/events/services/handling.py:181 accept_event() looks for the actor among the "
         "units with a PENDING assignment; when the lead accepts a second time while a co-unit has "
         "not yet accepted, it answers 403 '此步骤应由<co-unit>办理' instead of 409 'already "
         "accepted'. Fix: check the actor's own assignment first and raise Conflict when it is "
@@ -417,7 +428,7 @@ def test_a_persona_in_scope_but_not_acting_gets_403(client_for, grid_worker, pla
 @pytest.mark.xfail(
     strict=True,
     reason=(
-        "BUG: gridgov/events/selectors.py:36 events_for() passes the `township` query parameter "
+        "BUG: gridgov/events/selectors.py:32 events_for() passes the `township` query parameter "
         "straight to subtree_range(), whose int() fails on a non-numeric code: "
         "GET /api/v1/events?township=abc is a 500. Fix: validate the code (12 digits) in the "
         "endpoint and answer 422."
@@ -432,7 +443,7 @@ def test_a_malformed_township_filter_is_a_422_not_a_server_error(client_for, dis
 @pytest.mark.xfail(
     strict=True,
     reason=(
-        "BUG: gridgov/events/api.py create_event() takes the Idempotency-Key header without the "
+        "BUG: gridgov/events/api.py:308 create_event() takes the Idempotency-Key header without the "
         "80-character limit the JSON field has (IntakeIn.idempotency_key max_length=80); "
         "Event.idempotency_key is varchar(80): PostgreSQL raises DataError (500), SQLite silently "
         "stores the long key. Fix: validate the header's length (422) like the body field."
@@ -448,7 +459,7 @@ def test_an_overlong_idempotency_key_header_is_a_422(client_for, grid_worker):
 @pytest.mark.xfail(
     strict=True,
     reason=(
-        "BUG: gridgov/events/services/intake.py:106 report_event() looks idempotency keys up "
+        "BUG: gridgov/events/services/intake.py:113 report_event() looks idempotency keys up "
         "across all reporters: when township B's client reuses a key township A's client used "
         "(e.g. a per-device counter '1', '2', …), B's report is silently dropped and B is answered "
         "with A's event: 200 with A's number and description (events/api.py create_event now "
@@ -469,8 +480,8 @@ def test_the_same_idempotency_key_from_two_townships_gives_two_events(client_for
 @pytest.mark.xfail(
     strict=True,
     reason=(
-        "BUG: gridgov/events/services/requests.py:34 request_extension() accepts any parseable "
-        "amount (e.g. '999d'); approving it in decide_request() (requests.py:98) adds it in "
+        "BUG: gridgov/events/services/requests.py:33 request_extension() accepts any parseable "
+        "amount (e.g. '999d'); approving it in decide_request() (requests.py:97) adds it in "
         "working time and raises CalendarMissing for years without calendar data, uncaught: a 500. "
         "Fix: refuse unreasonable amounts when requested (422) and turn CalendarError into a clear "
         "422/409 on approval."

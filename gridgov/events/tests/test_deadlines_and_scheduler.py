@@ -65,6 +65,17 @@ def _fresh_calendar():
     invalidate_cache()
 
 
+@pytest.fixture(autouse=True)
+def _no_stale_unit_actors():
+    """notify.actors_of caches each unit's people per process for 30 s; forget what earlier tests
+    (rolled back since) cached, so that nobody from another test is notified here."""
+    from gridgov.events import notify
+
+    getattr(notify, "_actors", {}).clear()
+    yield
+    getattr(notify, "_actors", {}).clear()
+
+
 @pytest.fixture
 def clock():
     """clock("2026-09-30 16:00") pins the time there (no ticking) and returns that moment."""
@@ -335,7 +346,7 @@ def test_the_ladder_is_data_editing_its_rows_changes_what_the_scan_does(clock, p
 @pytest.mark.xfail(
     strict=True,
     reason=(
-        "BUG: gridgov/events/deadlines.py:51 step_due_at() treats only the literal strings "
+        "BUG: gridgov/events/deadlines.py:52 step_due_at() treats only the literal strings "
         "'0', '0h', '0d', '0m' as 'at once' and hands anything else to parse_limit(), which refuses "
         "zero: a ladder step saved in the admin as '0小时' (a spelling parse_limit accepts for other "
         "amounts) raises LimitError out of scan_deadlines() on every pass. Fix: treat any amount "
@@ -384,6 +395,32 @@ def test_one_event_that_cannot_be_scanned_does_not_stop_the_others(
 
     other.refresh_from_db()
     assert other.overdue, counts
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason=(
+        "BUG: gridgov/events/notify.py:27 actors_of() caches each unit's people per process for "
+        "30 s (commit 81c5f7f) and nothing in production calls forget_actors() when staff change "
+        "(only the tests' conftest does): a colleague who has just left (is_active=False) is still "
+        "notified and one who has just joined is not; after a user is deleted, the next "
+        "notification to that unit violates the user foreign key and the whole transition rolls "
+        "back. Fix: drop the cache, or key it on a staff revision bumped by every user/unit change "
+        "(as the locator does with TerritoryRevision)."
+    ),
+)
+def test_the_scan_notifies_the_people_in_the_unit_now_not_a_minute_ago(
+    clock, platform_event, platform_handler_a
+):
+    newcomer = User.objects.create(
+        username="dongcheng_platform_new", unit=platform_handler_a.unit, role="handler"
+    )
+    User.objects.filter(pk=platform_handler_a.pk).update(is_active=False)
+
+    clock("2026-10-08 10:12")
+    assert scan_deadlines() == {**NOTHING, "warned": 1}
+
+    assert recipients(platform_event, "warning") == {newcomer.username}
 
 
 def test_a_parked_event_resumes_when_parking_ends_with_the_working_time_it_had_left(

@@ -34,6 +34,17 @@ def _pinned_time():
     invalidate_cache()
 
 
+@pytest.fixture(autouse=True)
+def _no_stale_unit_actors():
+    """notify.actors_of caches each unit's people per process for 30 s; forget what earlier tests
+    (rolled back since) cached, so that nobody from another test is notified here."""
+    from gridgov.events import notify
+
+    getattr(notify, "_actors", {}).clear()
+    yield
+    getattr(notify, "_actors", {}).clear()
+
+
 @pytest.fixture
 def quick_new_versions(settings, tmp_path, monkeypatch):
     """Publishing a version makes intake train a classifier for it (~15 s, written to var/): here it
