@@ -19,6 +19,17 @@ def django_db_setup(django_db_setup, django_db_blocker):
 
 
 @pytest.fixture(autouse=True)
+def _fresh_caches():
+    """Per-process caches hold rows by primary key; a flushed and reseeded database must not meet
+    them (transactional and browser tests flush)."""
+    from gridgov.core.caches import forget_all
+
+    forget_all()
+    yield
+    forget_all()
+
+
+@pytest.fixture(autouse=True)
 def _fast_passwords(settings):
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 

@@ -53,6 +53,7 @@ def create_staff_user(
         )
         user.set_password(password)
         user.save()
+        transaction.on_commit(_staff_changed)
         record(
             actor,
             "user.create",
@@ -65,6 +66,13 @@ def create_staff_user(
             },
         )
     return user
+
+
+def _staff_changed() -> None:
+    """Who acts for a unit is cached by the event notifications; tell them staff changed."""
+    from gridgov.events.notify import forget_actors
+
+    forget_actors()
 
 
 def ensure_citizen(actor: Actor, phone: str) -> Citizen:

@@ -6,6 +6,7 @@ from ninja.errors import AuthenticationError, ValidationError
 from ninja.security import APIKeyHeader, HttpBearer, django_auth
 
 from gridgov.accounts.services import user_for_token
+from gridgov.workcal.calendar import CalendarError
 
 
 class InvalidInput(ValueError):
@@ -47,6 +48,12 @@ api = NinjaAPI(
 @api.exception_handler(InvalidInput)
 def invalid_input(request, exc: InvalidInput):
     return api.create_response(request, {"detail": str(exc), "errors": exc.errors}, status=422)
+
+
+@api.exception_handler(CalendarError)
+def calendar_missing(request, exc: CalendarError):
+    # The deadline cannot be computed: the working calendar lacks the year (an administrator's job).
+    return api.create_response(request, {"detail": str(exc)}, status=422)
 
 
 @api.exception_handler(Http404)

@@ -249,5 +249,8 @@ def build_staff(actor: Actor, seed: int) -> int:
         users.append(User(username=username, password=password, unit=unit, role=role, display_name=name))
     User.objects.bulk_create(users, batch_size=500)
     if users:
+        from gridgov.events.notify import forget_actors
+
+        forget_actors()
         record(actor, "user.bulk_create", ("accounts.user", "demo-staff"), summary={"created": len(users)})
     return len(users)

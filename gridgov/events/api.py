@@ -3,7 +3,7 @@
 from datetime import datetime
 
 from django.http import Http404
-from ninja import File, Form, Router, Schema
+from ninja import File, Form, Router, Schema, Status
 from ninja.files import UploadedFile
 from ninja.pagination import LimitOffsetPagination, paginate
 from pydantic import Field
@@ -306,6 +306,8 @@ def list_events(
 @router.post("", response={201: IntakeOut, 200: IntakeOut}, summary="上报事件（各渠道）")
 def create_event(request, payload: IntakeIn):
     key = payload.idempotency_key or request.headers.get("Idempotency-Key")
+    if key is not None and len(key) > 80:
+        raise InvalidInput("Idempotency-Key 不能超过 80 个字符")
     result = services.report_event(
         _actor(request),
         services.Report(
@@ -332,7 +334,7 @@ def create_event(request, payload: IntakeIn):
             for d in result.duplicates
         ],
     }
-    return (201 if result.created else 200), body
+    return Status(201 if result.created else 200, body)
 
 
 @router.get("/{number}", response=EventDetailOut, summary="事件详情（含流转记录）")

@@ -4,7 +4,7 @@ progress and complete their sub-tasks; the issuer follows the roll-up."""
 from datetime import datetime
 
 from django.http import Http404
-from ninja import Router, Schema
+from ninja import Router, Schema, Status
 from ninja.pagination import LimitOffsetPagination, paginate
 from pydantic import Field
 
@@ -105,7 +105,7 @@ def issue(request, payload: TaskIn):
         unit_kind=payload.unit_kind,
         external_id=payload.external_id,
     )
-    return (201 if created else 200), task
+    return Status(201 if created else 200, task)
 
 
 @router.get("", response=list[TaskOut], summary="任务列表（本单位下派的和下派给辖区单位的）")

@@ -5,15 +5,18 @@ the stage's start. The warning comes when WARNING_FRACTION of the allowed workin
 `next_due_at` is always the earliest pending scheduler action, so a pass reads only due events.
 """
 
+import logging
 from datetime import datetime
 
 from django.conf import settings
 
 from gridgov.matters.limits import Limit, parse_limit
-from gridgov.workcal.calendar import add_working_time, working_time_between
+from gridgov.workcal.calendar import CalendarError, add_working_time, working_time_between
 
 from .choices import FINAL_STATES, EventState, Urgency
 from .models import EscalationStep, Event
+
+log = logging.getLogger(__name__)
 
 
 def warning_fraction() -> float:
@@ -25,11 +28,27 @@ def add_limit(start: datetime, limit: Limit) -> datetime:
 
 
 def start_stage(event: Event, stage: str, now: datetime) -> None:
-    """Begin `stage` at `now`: fresh deadline and warning point, no warning or overdue yet."""
+    """Begin `stage` at `now`: fresh deadline and warning point, no warning or overdue yet.
+
+    When the working calendar has no data for the year (the State Council publishes it late), the
+    stage runs without a deadline rather than losing the report; the next stage, or a re-dispatch
+    after the calendar is entered, gets one. The event's history says so.
+    """
     limit = event.matter.limit(stage, urgent=event.urgency == Urgency.URGENT)
     event.stage = stage
     event.stage_started_at = now
-    set_deadline(event, add_limit(now, limit), now)
+    try:
+        set_deadline(event, add_limit(now, limit), now)
+    except CalendarError:
+        log.warning(
+            "no working calendar for %s: stage %s of %s runs without a deadline",
+            now.year,
+            stage,
+            event.number,
+        )
+        event.stage_deadline = event.warn_at = event.next_due_at = None
+        event.warned = event.overdue = False
+        event.escalation_step = 0
 
 
 def set_deadline(event: Event, deadline: datetime, now: datetime, state: str | None = None) -> None:
@@ -49,9 +68,8 @@ def escalation_ladder() -> list[EscalationStep]:
 
 def step_due_at(event: Event, step: EscalationStep) -> datetime:
     """When a ladder step fires: `step.after` of working time past the deadline ("0h": at once)."""
-    if step.after.strip() in ("0", "0h", "0d", "0m"):
-        return event.stage_deadline
-    return add_limit(event.stage_deadline, parse_limit(step.after))
+    limit = parse_limit(step.after, allow_zero=True)
+    return event.stage_deadline if limit.amount == 0 else add_limit(event.stage_deadline, limit)
 
 
 def refresh_next_due(

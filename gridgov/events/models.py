@@ -116,7 +116,7 @@ class Event(models.Model):
     rating = models.CharField("评价", max_length=12, choices=Rating.choices, blank=True)
     rating_comment = models.CharField("评价意见", max_length=500, blank=True)
     rated_at = models.DateTimeField("评价时间", null=True, blank=True)
-    idempotency_key = models.CharField(max_length=80, null=True, blank=True, unique=True)
+    idempotency_key = models.CharField(max_length=120, null=True, blank=True, unique=True)
     revision = models.PositiveIntegerField("修订号", default=0)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
@@ -289,6 +289,16 @@ class EscalationStep(models.Model):
 
     def __str__(self) -> str:
         return f"第{self.order}步：超期 {self.after} → {self.get_target_display()}"
+
+    def clean(self):
+        from django.core.exceptions import ValidationError
+
+        from gridgov.matters.limits import LimitError, parse_limit
+
+        try:
+            parse_limit(self.after, allow_zero=True)
+        except LimitError as exc:
+            raise ValidationError({"after": str(exc)}) from exc
 
 
 class Notification(models.Model):

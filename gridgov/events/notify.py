@@ -4,6 +4,7 @@ import time
 
 from gridgov.accounts.choices import Role, UnitKind
 from gridgov.accounts.models import Unit, User
+from gridgov.core import caches
 
 from .models import Event, Notification
 
@@ -24,12 +25,12 @@ _actors: dict[int, tuple[float, list[User]]] = {}
 ACTORS_TTL = 30.0
 
 
-def actors_of(unit: Unit) -> list[User]:
+def actors_of(unit: Unit, *, cached: bool = True) -> list[User]:
     """The people who act for `unit`: dispatchers of command rooms, handlers of departments…
     Cached for half a minute per process, since the hot intake path notifies on every report;
     `forget_actors()` drops the cache when staff change in this process."""
     expires, users = _actors.get(unit.pk, (0.0, []))
-    if time.monotonic() >= expires:
+    if not cached or time.monotonic() >= expires:
         users = people_of(unit, ACTING_ROLES.get(unit.kind, DEFAULT_ACTING))
         _actors[unit.pk] = (time.monotonic() + ACTORS_TTL, users)
     return users
@@ -48,5 +49,12 @@ def notify(users, kind: str, title: str, event: Event | None = None, body: str =
     return len(rows)
 
 
-def notify_unit(unit: Unit, kind: str, title: str, event: Event | None = None, body: str = "") -> int:
-    return notify(actors_of(unit), kind, title, event, body)
+def notify_unit(
+    unit: Unit, kind: str, title: str, event: Event | None = None, body: str = "", *, cached: bool = True
+) -> int:
+    """Notify the people acting for `unit`. Only the intake hot path should use the cache; the
+    scheduler's warnings and escalations read who is in the unit now (`cached=False`)."""
+    return notify(actors_of(unit, cached=cached), kind, title, event, body)
+
+
+caches.register(forget_actors)

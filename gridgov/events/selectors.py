@@ -3,8 +3,11 @@
 from django.db.models import Q
 
 from gridgov.accounts.jurisdiction import Action, get_object_for_user
+from gridgov.regions.choices import Level
+from gridgov.regions.codes import subtree_range
 
 from .choices import OPEN_STATES
+from .errors import BadRequest
 from .models import Event
 
 
@@ -26,9 +29,8 @@ def events_for(
     if channel:
         events = events.filter(channel=channel)
     if township:
-        from gridgov.regions.choices import Level
-        from gridgov.regions.codes import subtree_range
-
+        if len(township) != 12 or not township.isdigit():
+            raise BadRequest(f"乡镇代码 {township!r} 应为 12 位数字")
         rng = subtree_range(township, Level.TOWNSHIP)
         events = events.filter(grid_key__gte=rng.low, grid_key__lt=rng.high)
     if overdue is not None:

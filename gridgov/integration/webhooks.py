@@ -13,6 +13,8 @@ from django.db import transaction
 from django.db.models import F
 from django.utils import timezone
 
+from gridgov.core import caches
+
 from .models import WebhookDelivery, WebhookEndpoint
 
 MAX_ATTEMPTS = 8
@@ -150,3 +152,6 @@ def deliver_due(now=None) -> dict[str, int]:
                 )
                 counts["retry"] += 1
     return counts
+
+
+caches.register(forget_endpoints)

@@ -40,7 +40,7 @@ class Limit:
         return f"{amount} {dict(hours='工作小时', days='工作日', minutes='分钟')[self.unit]}"
 
 
-def parse_limit(text) -> Limit:
+def parse_limit(text, *, allow_zero: bool = False) -> Limit:
     match = PATTERN.match(str(text or ""))
     if not match:
         raise LimitError(f"时限 {text!r} 无法识别（应写成 4h、7d、30m 或 4小时、7工作日）")
@@ -48,7 +48,7 @@ def parse_limit(text) -> Limit:
     unit = UNITS.get(unit_text)
     if unit is None:
         raise LimitError(f"时限 {text!r} 的单位 {unit_text!r} 未知（可用 h/小时、d/工作日、m/分钟）")
-    if amount <= 0:
+    if amount < 0 or (amount == 0 and not allow_zero):
         raise LimitError(f"时限 {text!r} 必须大于 0")
     if unit == "days" and not amount.is_integer():
         raise LimitError(f"时限 {text!r}：工作日必须是整数")

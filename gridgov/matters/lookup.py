@@ -8,6 +8,8 @@ CURRENT_TTL seconds, and at once in the process that publishes (`forget_current`
 import threading
 import time
 
+from gridgov.core import caches
+
 from .models import CatalogueVersion, Matter, RoutingRule
 
 CURRENT_TTL = 5.0
@@ -72,3 +74,11 @@ def matter_ids_with_code(code: str) -> list[int]:
         ids = list(Matter.objects.filter(code=code).values_list("id", flat=True))
         _ids_by_code[code] = (time.monotonic() + CURRENT_TTL, ids)
     return ids
+
+
+@caches.register
+def forget_all_lookups() -> None:
+    forget_current()
+    _matters.clear()
+    _rules.clear()
+    _ids_by_code.clear()

@@ -5,6 +5,7 @@ import time
 from dataclasses import dataclass, field
 
 from gridgov.accounts.models import Unit
+from gridgov.core import caches
 from gridgov.regions.codes import township_kind
 from gridgov.regions.models import Region
 
@@ -88,3 +89,6 @@ def _route(matter: Matter, grid: Region) -> Route:
         version=version,
         reason=reason,
     )
+
+
+caches.register(_cache.clear)

@@ -3,7 +3,6 @@
 from dataclasses import dataclass, field
 
 from django.db import transaction
-from django.db.models import Max
 from django.utils import timezone
 
 from gridgov.accounts.choices import UnitKind
@@ -37,7 +36,14 @@ def create_version(actor: Actor, data: dict, *, source: str, note: str = "") -> 
     if problems:
         return VersionReport(problems=problems)
     with transaction.atomic():
-        number = (CatalogueVersion.objects.select_for_update().aggregate(n=Max("number"))["n"] or 0) + 1
+        # PostgreSQL allows FOR UPDATE with LIMIT but not with an aggregate: lock the newest row.
+        newest = (
+            CatalogueVersion.objects.select_for_update()
+            .order_by("-number")
+            .values_list("number", flat=True)
+            .first()
+        )
+        number = (newest or 0) + 1
         version = CatalogueVersion.objects.create(
             number=number,
             note=note[:300],

@@ -12,6 +12,7 @@ from dataclasses import dataclass
 
 from gridgov.accounts.choices import Line, UnitKind
 from gridgov.accounts.models import Unit
+from gridgov.core import caches
 from gridgov.regions.models import Region
 
 from .choices import HandlingLevel
@@ -81,3 +82,6 @@ def _resolve(target: Target, grid: Region, platform: str) -> Unit | None:
         return units.filter(kind=UnitKind.ENFORCEMENT_TEAM, territory__code=township).first()
     line = target.text.removeprefix("county:")
     return units.filter(kind=UnitKind.DEPARTMENT, line=line).order_by("code").first()
+
+
+caches.register(_units.clear)

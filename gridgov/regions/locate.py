@@ -13,6 +13,8 @@ import numpy as np
 import shapely
 from shapely.geometry import shape
 
+from gridgov.core import caches
+
 from .choices import Level
 from .gcj02 import gcj02_to_wgs84
 from .models import Region, TerritoryRevision
@@ -116,3 +118,6 @@ def forget_locator() -> None:
     """Drop this process's locator (called after a geometry change in this process)."""
     global _locator
     _locator = None
+
+
+caches.register(forget_locator)

@@ -22,7 +22,11 @@ def lock_event(actor: Actor, event_id: int, action: str = Action.CHANGE) -> Even
     Re-checks jurisdiction inside the transaction (ARCHITECTURE rule 4): a citizen or system actor
     (no user) is trusted by the caller, which has already checked ownership.
     """
-    events = Event.objects.select_for_update().select_related("matter", "owner_unit", "lead_unit", "grid")
+    # Lock only the event row (`of=self`): PostgreSQL refuses FOR UPDATE across the nullable side of
+    # an outer join, and a join on a column the winner of a race changes (owner_unit) would make the
+    # waiting transaction miss the row (404) instead of seeing the new state (Conflict). The joined
+    # matter and grid never change.
+    events = Event.objects.select_for_update(of=("self",)).select_related("matter", "grid")
     if actor.user is not None:
         events = events.restrict(actor.user, action)
     try:

@@ -172,12 +172,23 @@ def _actor_assignment_unit(actor: Actor, event: Event, *states: str) -> Unit:
     return acting_unit(actor, *units, roles=HANDLING_ROLES)
 
 
+def _refuse_second_acceptance(actor: Actor, event: Event) -> None:
+    user = actor.user
+    if user is None or not user.unit_id:
+        return
+    mine = event.assignments.filter(unit_id=user.unit_id)
+    pending = mine.filter(state=AssignmentState.PENDING).exists()
+    if not pending and mine.filter(state__in=[AssignmentState.ACCEPTED, AssignmentState.DONE]).exists():
+        raise Conflict(f"{user.unit.name} 已签收事件 {event.number}，无需重复签收")
+
+
 def accept_event(actor: Actor, event_id: int) -> Event:
     """签收: the lead or a co-unit accepts its task; the lead's acceptance starts the handling."""
     now = clock.now()
     with transaction.atomic():
         event = lock_event(actor, event_id)
         require_state(event, EventState.DISPATCHED, EventState.IN_PROGRESS)
+        _refuse_second_acceptance(actor, event)
         unit = _actor_assignment_unit(actor, event, AssignmentState.PENDING)
         assignment = _assignment_of(event, unit, AssignmentState.PENDING)
         assignment.state, assignment.accepted_at = AssignmentState.ACCEPTED, now

@@ -13,7 +13,7 @@ from gridgov.accounts.choices import Role, UnitKind
 from gridgov.accounts.jurisdiction import territory_of
 from gridgov.accounts.models import Citizen, Unit
 from gridgov.audit.actor import Actor
-from gridgov.core import clock
+from gridgov.core import caches, clock
 from gridgov.matters.choices import HandlingLevel, Stage
 from gridgov.matters.classifier import Suggestion, classify
 from gridgov.matters.lookup import current_version, matter_by_code
@@ -107,8 +107,28 @@ def _matter(version: CatalogueVersion, report: Report, text: str, citizen: Citiz
     return matter, suggestions, overridden
 
 
+MAX_KEY = 80
+
+
+def _scoped_key(actor: Actor, citizen: Citizen | None, key: str | None) -> str | None:
+    """The idempotency key, namespaced by reporter: one reporter's retry finds its own first
+    event, and nobody else's key can ever reach (or reveal) another reporter's event."""
+    if not key:
+        return None
+    if len(key) > MAX_KEY:
+        raise BadRequest(f"幂等键不能超过 {MAX_KEY} 个字符")
+    if actor.user is not None and getattr(actor.user, "pk", None):
+        who = f"u{actor.user.pk}"
+    elif citizen is not None:
+        who = f"c{citizen.pk}"
+    else:
+        who = f"s-{actor.label[:30]}"
+    return f"{who}:{key}"
+
+
 def report_event(actor: Actor, report: Report, *, citizen: Citizen | None = None) -> IntakeResult:
-    """Register a report. Retrying with the same idempotency key returns the first event."""
+    """Register a report. The same reporter retrying with the same idempotency key gets the first event."""
+    report.idempotency_key = _scoped_key(actor, citizen, report.idempotency_key)
     if report.idempotency_key:
         existing = Event.objects.filter(idempotency_key=report.idempotency_key).first()
         if existing is not None:
@@ -230,3 +250,6 @@ def township_command_of_grid(grid: Region):
 def is_grid_worker_of(actor: Actor, grid: Region) -> bool:
     user = actor.user
     return bool(user and user.role == Role.GRID_WORKER and user.unit and user.unit.territory_id == grid.id)
+
+
+caches.register(_commands.clear)

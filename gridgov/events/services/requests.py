@@ -29,13 +29,21 @@ from .base import (
 )
 from .handling import _STAGE_FIELDS, _need_reason
 
+MAX_EXTENSION_DAYS = 60
+
 
 def request_extension(actor: Actor, event_id: int, amount: str, reason: str) -> EventRequest:
     reason = _need_reason(reason, "延期理由")
     try:
-        parse_limit(amount)
+        limit = parse_limit(amount)
     except LimitError as exc:
         raise BadRequest(str(exc)) from exc
+    too_long = (limit.unit == "days" and limit.amount > MAX_EXTENSION_DAYS) or (
+        limit.unit in ("hours", "minutes")
+        and limit.amount > MAX_EXTENSION_DAYS * 7 * (60 if limit.unit == "minutes" else 1)
+    )
+    if too_long:
+        raise BadRequest(f"一次延期不能超过 {MAX_EXTENSION_DAYS} 个工作日；更长的工作请申请挂账")
     return _request(actor, event_id, RequestKind.EXTENSION, reason, amount=amount)
 
 

@@ -5,6 +5,9 @@ is due, not what is open. Each event is handled in its own short transaction on 
 re-checked after locking, so two schedulers never act twice on the same step.
 """
 
+import logging
+from datetime import timedelta
+
 from django.db import connection, transaction
 
 from gridgov.accounts.choices import UnitKind
@@ -20,6 +23,8 @@ from .requests import unpark_event
 
 SCHEDULER = Actor.system("scheduler")
 BATCH = 500
+RETRY_AFTER_FAILURE = timedelta(minutes=15)
+log = logging.getLogger(__name__)
 
 
 def due_event_ids(now, limit: int = BATCH) -> list[int]:
@@ -34,18 +39,25 @@ def scan_deadlines(now=None) -> dict[str, int]:
     """One pass over what is due; returns counts per action taken."""
     now = now or clock.now()
     ladder = escalation_ladder()
-    counts = {"warned": 0, "overdue": 0, "escalated": 0, "unparked": 0}
+    counts = {"warned": 0, "overdue": 0, "escalated": 0, "unparked": 0, "failed": 0}
     for event_id in due_event_ids(now):
-        action = _process(event_id, now, ladder)
+        try:
+            action = _process(event_id, now, ladder)
+        except Exception:  # one broken event must not stop the scan for every other event
+            log.exception("deadline scan failed for event %s; retrying it later", event_id)
+            Event.objects.filter(pk=event_id).update(next_due_at=now + RETRY_AFTER_FAILURE)
+            counts["failed"] += 1
+            continue
         if action:
             counts[action] += 1
     return counts
 
 
 def _locked(event_id: int):
-    rows = Event.objects.select_related("matter", "owner_unit", "owner_unit__parent")
+    rows = Event.objects.select_related("matter", "grid")
     if connection.features.has_select_for_update_skip_locked:
-        rows = rows.select_for_update(skip_locked=True)  # another scheduler holds it: skip, it will do it
+        # Another scheduler holds it: skip, it will do it. Only the event row is locked (see lock_event).
+        rows = rows.select_for_update(skip_locked=True, of=("self",))
     else:
         rows = rows.select_for_update()
     return rows.filter(pk=event_id, next_due_at__isnull=False).first()
@@ -73,7 +85,13 @@ def _process(event_id: int, now, ladder: list[EscalationStep]) -> str | None:
                 fields=["warned", "next_due_at"],
                 now=now,
             )
-            notify_unit(event.owner_unit, "warning", f"即将超期：{event.matter.name} {event.number}", event)
+            notify_unit(
+                event.owner_unit,
+                "warning",
+                f"即将超期：{event.matter.name} {event.number}",
+                event,
+                cached=False,
+            )
             return "warned"
         if not event.overdue and now >= event.stage_deadline:
             event.warned = event.overdue = event.was_overdue = True
@@ -87,7 +105,13 @@ def _process(event_id: int, now, ladder: list[EscalationStep]) -> str | None:
                 fields=["warned", "overdue", "was_overdue", "next_due_at"],
                 now=now,
             )
-            notify_unit(event.owner_unit, "overdue", f"已超期：{event.matter.name} {event.number}", event)
+            notify_unit(
+                event.owner_unit,
+                "overdue",
+                f"已超期：{event.matter.name} {event.number}",
+                event,
+                cached=False,
+            )
             return "overdue"
         steps = [s for s in ladder if s.order > event.escalation_step]
         if event.overdue and steps and now >= step_due_at(event, steps[0]):
@@ -120,9 +144,9 @@ def _process(event_id: int, now, ladder: list[EscalationStep]) -> str | None:
 def _escalation_targets(event: Event, step: EscalationStep):
     unit = event.owner_unit
     if step.target == EscalationStep.Target.UNIT_SUPERVISORS:
-        return people_of(unit, SUPERVISING) or actors_of(unit)
+        return people_of(unit, SUPERVISING) or actors_of(unit, cached=False)
     if step.target == EscalationStep.Target.UNIT_ABOVE:
         above = unit.parent or (county_centre() if unit.kind != UnitKind.COUNTY_CENTRE else unit)
-        return people_of(above, SUPERVISING) + actors_of(above)
+        return people_of(above, SUPERVISING) + actors_of(above, cached=False)
     centre = county_centre()
-    return people_of(centre, SUPERVISING) + actors_of(centre)
+    return people_of(centre, SUPERVISING) + actors_of(centre, cached=False)

@@ -41,20 +41,6 @@ pytestmark = [
     pytest.mark.django_db(transaction=True, serialized_rollback=ON_POSTGRES),
 ]
 
-# On PostgreSQL every locked read of an event fails today; see the reason below.
-LOCK_BUG = pytest.mark.xfail(
-    strict=True,
-    reason=(
-        "BUG: gridgov/events/services/base.py:25 lock_event() and services/scanning.py:46 _locked() "
-        "combine select_for_update() with select_related() of nullable FKs (lead_unit, "
-        "owner_unit__parent): PostgreSQL refuses with 'FOR UPDATE cannot be applied to the nullable "
-        "side of an outer join'. Adding of=('self',) alone is not enough: a waiting transaction "
-        "then re-checks the join on owner_unit, which the winner changed, and gets 404 instead of "
-        "Conflict. Fix: select_for_update(of=('self',)) and select_related only the immutable "
-        "'matter' and 'grid'."
-    ),
-)
-
 
 @pytest.fixture
 def people():
@@ -153,7 +139,6 @@ def _race(action, count: int) -> list:
     return outcomes
 
 
-@LOCK_BUG
 def test_two_dispatchers_dispatching_at_once_dispatch_once(people, monkeypatch):
     from gridgov.events.services import handling
 
@@ -175,7 +160,6 @@ def test_two_dispatchers_dispatching_at_once_dispatch_once(people, monkeypatch):
     assert event.state == EventState.DISPATCHED
 
 
-@LOCK_BUG
 def test_two_handlers_accepting_at_once_accept_once(people, monkeypatch):
     from gridgov.events.services import handling
 
@@ -196,7 +180,6 @@ def test_two_handlers_accepting_at_once_accept_once(people, monkeypatch):
     assert event.state == EventState.IN_PROGRESS
 
 
-@LOCK_BUG
 def test_two_schedulers_scanning_at_once_warn_once(people, monkeypatch):
     from gridgov.events.services import scanning
 

@@ -41,7 +41,7 @@ from gridgov.workcal.calendar import add_working_time, invalidate_cache, working
 pytestmark = pytest.mark.django_db
 
 TZ = ZoneInfo("Asia/Shanghai")
-NOTHING = {"warned": 0, "overdue": 0, "escalated": 0, "unparked": 0}
+NOTHING = {"warned": 0, "overdue": 0, "escalated": 0, "unparked": 0, "failed": 0}
 TEXTS = {
     "JM04": "小区门口非机动车乱停放，堵住了人行道",  # 平安法治平台; dispatch 1h, handle 4h, verify 1d
     "AQ02": "楼道里有人给电动车充电，电线从窗户拉下来",  # 平安法治平台; handle 1d
@@ -343,16 +343,6 @@ def test_the_ladder_is_data_editing_its_rows_changes_what_the_scan_does(clock, p
     assert actions(event).count("escalate_overdue") == 1
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason=(
-        "BUG: gridgov/events/deadlines.py:52 step_due_at() treats only the literal strings "
-        "'0', '0h', '0d', '0m' as 'at once' and hands anything else to parse_limit(), which refuses "
-        "zero: a ladder step saved in the admin as '0小时' (a spelling parse_limit accepts for other "
-        "amounts) raises LimitError out of scan_deadlines() on every pass. Fix: treat any amount "
-        "that parses to zero as immediate, and validate EscalationStep.after in the model/admin."
-    ),
-)
 def test_a_ladder_step_written_in_chinese_as_zero_hours_fires_at_the_deadline(clock, platform_event):
     event = platform_event
     EscalationStep.objects.filter(order=1).update(after="0小时")
@@ -364,18 +354,6 @@ def test_a_ladder_step_written_in_chinese_as_zero_hours_fires_at_the_deadline(cl
     assert event.escalation_step == 1
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason=(
-        "BUG: gridgov/events/services/scanning.py:33 scan_deadlines() lets one event's error "
-        "escape the whole pass. The failing event keeps the earliest next_due_at, so every later "
-        "pass fails on it first and no other event is warned or escalated again (head-of-line "
-        "blocking). Real trigger: the working calendar ends 2026-12-31, so on that day an overdue "
-        "event's next ladder step (4 working hours later) raises CalendarMissing. Fix: catch and "
-        "log per event in scan_deadlines (and/or push that event's next_due_at back) so the others "
-        "are still processed."
-    ),
-)
 def test_one_event_that_cannot_be_scanned_does_not_stop_the_others(
     clock, report, dispatcher_a, platform_handler_a
 ):
@@ -397,18 +375,6 @@ def test_one_event_that_cannot_be_scanned_does_not_stop_the_others(
     assert other.overdue, counts
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason=(
-        "BUG: gridgov/events/notify.py:27 actors_of() caches each unit's people per process for "
-        "30 s (commit 81c5f7f) and nothing in production calls forget_actors() when staff change "
-        "(only the tests' conftest does): a colleague who has just left (is_active=False) is still "
-        "notified and one who has just joined is not; after a user is deleted, the next "
-        "notification to that unit violates the user foreign key and the whole transition rolls "
-        "back. Fix: drop the cache, or key it on a staff revision bumped by every user/unit change "
-        "(as the locator does with TerritoryRevision)."
-    ),
-)
 def test_the_scan_notifies_the_people_in_the_unit_now_not_a_minute_ago(
     clock, platform_event, platform_handler_a
 ):

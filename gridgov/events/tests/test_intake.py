@@ -211,7 +211,7 @@ def test_the_same_idempotency_key_twice_returns_the_first_event(grid_worker):
     assert again.created is False
     assert again.event.pk == first.event.pk
     assert Event.objects.count() == before
-    assert Event.objects.filter(idempotency_key="phone-42-0001").count() == 1
+    assert Event.objects.filter(idempotency_key__endswith=":phone-42-0001").count() == 1
 
 
 class TestDuplicateCandidates:
@@ -271,3 +271,11 @@ def test_a_gcj02_position_locates_to_the_same_grid_and_is_stored_in_wgs84(grid_w
     assert event.grid == grid_worker.unit.territory
     assert event.lon == pytest.approx(lon, abs=1e-6)
     assert event.lat == pytest.approx(lat, abs=1e-6)
+
+
+def test_another_reporter_reusing_a_key_gets_their_own_event_not_the_first(grid_worker, grid_worker_b):
+    first = report(grid_worker, "暴露垃圾", idempotency_key="shared-key-1")
+    other = report(grid_worker_b, "暴露垃圾", township=TOWNSHIP_B, idempotency_key="shared-key-1")
+
+    assert other.created
+    assert other.event.pk != first.event.pk
