@@ -15,6 +15,7 @@ urlpatterns = [
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("accounts/", include("gridgov.accounts.urls")),
     path("territory/", include("gridgov.regions.urls")),
+    path("catalogue/", include("gridgov.matters.urls")),
     path("audit/", include("gridgov.audit.urls")),
     path("api/v1/", api.urls),
     path("admin/", admin.site.urls),

@@ -9,6 +9,7 @@ NAVIGATION = [
     ("我的工作", "home", ALL),
     ("区划地图", "regions:map", ALL),
     ("单位", "accounts:units", ALL),
+    ("事项清单", "matters:catalogue", ALL),
     ("区划导入导出", "regions:import", {Role.ADMINISTRATOR}),
     ("审计日志", "audit:list", {Role.ADMINISTRATOR}),
 ]

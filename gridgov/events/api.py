@@ -362,6 +362,16 @@ def dispatch(request, number: str, payload: DispatchIn):
     return _transition(request, number, services.dispatch_event, lead=lead, co=co, reason=payload.reason)
 
 
+class ReclassifyIn(Schema):
+    matter_code: str
+    reason: str = ""
+
+
+@router.post("/{number}/reclassify", response=EventDetailOut, summary="改判事项（受理阶段）")
+def reclassify(request, number: str, payload: ReclassifyIn):
+    return _transition(request, number, services.reclassify_event, payload.matter_code, payload.reason)
+
+
 @router.post("/{number}/escalate", response=EventDetailOut, summary="乡镇上报县级")
 def escalate(request, number: str, payload: ReasonIn):
     return _transition(request, number, services.escalate_to_county, payload.reason)

@@ -9,6 +9,7 @@ from gridgov.accounts.models import Citizen, Unit
 from gridgov.audit.actor import Actor
 from gridgov.core import clock
 from gridgov.matters.choices import LEVEL_ORDER, HandlingLevel, Stage
+from gridgov.matters.lookup import matter_by_code
 from gridgov.matters.routing import RoutingError, route
 
 from ..choices import OPEN_STATES, AssignmentRole, AssignmentState, EventState, PhotoKind, Rating
@@ -124,6 +125,42 @@ _STAGE_FIELDS = [
     "escalation_step",
     "next_due_at",
 ]
+
+
+def reclassify_event(actor: Actor, event_id: int, matter_code: str, reason: str = "") -> Event:
+    """The dispatcher corrects the matter at triage; the route is worked out again, and the change
+    counts against the classifier when it departs from its top suggestion."""
+    now = clock.now()
+    with transaction.atomic():
+        event = lock_event(actor, event_id)
+        require_state(event, EventState.REPORTED, EventState.ESCALATED)
+        unit = acting_unit(actor, event.owner_unit, roles=DISPATCH_ROLES)
+        matter = matter_by_code(event.version, matter_code)
+        if matter is None:
+            raise BadRequest(f"未知的事项编码 {matter_code!r}（清单 v{event.version.number}）")
+        if matter.pk == event.matter_id:
+            raise Conflict(f"事件已是「{matter.name}」")
+        old = event.matter
+        top = event.suggestions[0]["code"] if event.suggestions else None
+        event.matter = matter
+        event.matter_overridden = top is not None and top != matter.code
+        try:
+            planned = route(matter, event.grid)
+            event.route_rule, event.route_reason = planned.rule, planned.reason[:300]
+        except RoutingError:
+            event.route_rule, event.route_reason = "", "未能按清单自动确定处置单位，请调度员指定"
+        start_stage(event, event.stage, event.stage_started_at)
+        transition(
+            event,
+            actor,
+            "reclassify",
+            unit=unit,
+            reason=reason or f"事项由「{old.name}」改为「{matter.name}」",
+            data={"from": old.code, "to": matter.code},
+            fields=[*_STAGE_FIELDS, "matter", "matter_overridden", "route_rule", "route_reason"],
+            now=now,
+        )
+    return event
 
 
 def escalate_to_county(actor: Actor, event_id: int, reason: str) -> Event:
