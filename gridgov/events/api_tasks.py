@@ -13,6 +13,7 @@ from gridgov.audit.actor import Actor
 
 from . import services
 from .models import DownwardSubTask, DownwardTask
+from .services.downward import visible_subtasks
 
 router = Router(tags=["任务下派"])
 
@@ -63,16 +64,16 @@ class TaskOut(Schema):
         return t.issuing_unit.name
 
     @staticmethod
-    def resolve_rollup(t):
-        return services.rollup(t)
+    def resolve_rollup(t, context):
+        return services.rollup(t, context["request"].user)
 
 
 class TaskDetailOut(TaskOut):
     subtasks: list[SubTaskOut]
 
     @staticmethod
-    def resolve_subtasks(t):
-        return list(t.subtasks.select_related("unit"))
+    def resolve_subtasks(t, context):
+        return list(visible_subtasks(t, context["request"].user).select_related("unit"))
 
 
 class ProgressIn(Schema):

@@ -3,12 +3,13 @@ with receipts, progress, feedback and completion rolled up for the issuer."""
 
 from datetime import datetime
 
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.db.models import Avg, Count, Q
 from django.http import Http404
 from django.utils import timezone
 
 from gridgov.accounts.choices import UnitKind
+from gridgov.accounts.jurisdiction import territory_of
 from gridgov.accounts.models import Unit, User
 from gridgov.audit.actor import Actor
 from gridgov.audit.services import record
@@ -64,24 +65,44 @@ def issue_task(
 ) -> tuple[DownwardTask, bool]:
     """Issue and fan out a task; returns (task, created). An upper-level system's retry with the
     same external id returns the first task."""
+    user = actor.user
+    issuing = acting_unit(actor, user.unit if user and user.unit else None, roles=DISPATCH_ROLES | {"leader"})
+    if issuing is None:
+        raise NotYourTurn("无法确定下派单位")
     if external_id:
         existing = DownwardTask.objects.filter(external_id=external_id).first()
         if existing is not None:
+            if existing.issuing_unit_id != issuing.pk:
+                # Someone else's task number: neither reveal their task nor let them block ours silently.
+                raise Conflict("该上级系统任务号已被其他单位使用，请更换任务号")
             return existing, False
+    if timezone.is_naive(due_at):
+        due_at = timezone.make_aware(due_at, timezone.get_default_timezone())  # read as Beijing time
     title = (title or "").strip()
     if not title or len(title) > 120:
         raise BadRequest("任务名称不能为空，且不超过 120 字")
     if due_at <= clock.now():
         raise BadRequest("完成时限应晚于现在")
-    user = actor.user
-    issuing = acting_unit(actor, user.unit if user and user.unit else None, roles=DISPATCH_ROLES | {"leader"})
-    if issuing is None:
-        raise NotYourTurn("无法确定下派单位")
     units, described = _targets(actor, unit_codes, territory_code, unit_kind)
     if len(units) > MAX_TARGETS:
         raise BadRequest(f"一次最多下派给 {MAX_TARGETS} 个单位")
     if issuing in units:
         raise BadRequest("不能把任务下派给本单位")
+    try:
+        return _create_task(
+            actor, user, issuing, units, described, title, description, due_at, external_id
+        ), True
+    except IntegrityError:
+        # Two retries of an upper-level system raced with the same task number: the other one won.
+        existing = DownwardTask.objects.filter(external_id=external_id, issuing_unit=issuing).first()
+        if existing is None:
+            raise
+        return existing, False
+
+
+def _create_task(
+    actor, user, issuing, units, described, title, description, due_at, external_id
+) -> DownwardTask:
     with transaction.atomic():
         task = DownwardTask.objects.create(
             title=title,
@@ -101,12 +122,12 @@ def issue_task(
         notify(
             people, "task", f"新下派任务：{title}", body=f"完成时限 {timezone.localtime(due_at):%m-%d %H:%M}"
         )
-    return task, True
+    return task
 
 
 def _subtask_for(actor: Actor, subtask_id: int) -> DownwardSubTask:
     subtask = (
-        DownwardSubTask.objects.select_for_update()
+        DownwardSubTask.objects.select_for_update(of=("self",))
         .select_related("task", "unit")
         .filter(pk=subtask_id)
         .first()
@@ -173,7 +194,8 @@ def complete_subtask(actor: Actor, subtask_id: int, feedback: str) -> DownwardSu
         subtask.received_at = subtask.received_at or now
         subtask.save(update_fields=["state", "progress", "feedback", "done_at", "received_at", "updated_at"])
         record(actor, "task.complete", subtask)
-        task = subtask.task
+        # Lock the task so that two units finishing at the same moment cannot both miss the close.
+        task = DownwardTask.objects.select_for_update().get(pk=subtask.task_id)
         if not task.subtasks.exclude(state=SubTaskState.DONE).exists():
             DownwardTask.objects.filter(pk=task.pk, closed_at__isnull=True).update(closed_at=now)
             if task.issued_by:
@@ -181,18 +203,30 @@ def complete_subtask(actor: Actor, subtask_id: int, feedback: str) -> DownwardSu
     return subtask
 
 
-def rollup(task: DownwardTask) -> dict:
-    """Counts per state, average progress and late sub-tasks, for the issuer's overview."""
+def visible_subtasks(task: DownwardTask, user=None):
+    """All sub-tasks for the issuing unit; for anyone else only those of units in their territory."""
+    subtasks = task.subtasks.all()
+    if user is None or user.is_superuser or user.unit_id == task.issuing_unit_id:
+        return subtasks
+    scope = territory_of(user)
+    return subtasks.filter(unit__territory__key__gte=scope.low, unit__territory__key__lt=scope.high)
+
+
+def rollup(task: DownwardTask, user=None) -> dict:
+    """Counts per state, average progress and late sub-tasks (open past the due time, or finished
+    after it), over the sub-tasks the user may see."""
     now = clock.now()
-    counts = task.subtasks.aggregate(
+    counts = visible_subtasks(task, user).aggregate(
         total=Count("id"),
         pending=Count("id", filter=Q(state=SubTaskState.PENDING)),
         received=Count("id", filter=Q(state=SubTaskState.RECEIVED)),
         in_progress=Count("id", filter=Q(state=SubTaskState.IN_PROGRESS)),
         done=Count("id", filter=Q(state=SubTaskState.DONE)),
+        done_late=Count("id", filter=Q(state=SubTaskState.DONE, done_at__gt=task.due_at)),
         average_progress=Avg("progress"),
     )
-    counts["late"] = counts["total"] - counts["done"] if now > task.due_at else 0
+    still_open = counts["total"] - counts["done"]
+    counts["late"] = counts.pop("done_late") + (still_open if now > task.due_at else 0)
     counts["average_progress"] = round(counts["average_progress"] or 0, 1)
     counts["completion_rate"] = round(counts["done"] / counts["total"], 4) if counts["total"] else 0
     return counts

@@ -142,7 +142,12 @@ def report_event(actor: Actor, report: Report, *, citizen: Citizen | None = None
     grid = _grid_for(report, actor)
     matter, suggestions, overridden = _matter(version, report, text, citizen)
     now = clock.now()
-    reported_at = min(report.reported_at or now, now)
+    reported_at = report.reported_at or now
+    if timezone.is_naive(reported_at):
+        reported_at = timezone.make_aware(
+            reported_at, timezone.get_default_timezone()
+        )  # read as Beijing time
+    reported_at = min(reported_at, now)
     try:
         planned = route(matter, grid)
     except RoutingError:

@@ -190,11 +190,6 @@ def test_a_grid_worker_issuing_over_the_api_is_403(client_for, grid_worker):
     assert post(client_for(grid_worker), TASKS, task_body(units=[VILLAGE_A])).status_code == 403
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="BUG: api_tasks.TaskIn accepts a due_at without a timezone and issue_task compares it with "
-    "an aware now() (downward.py:74) → TypeError, a 500 instead of Beijing time or a 422",
-)
 def test_a_due_date_without_a_timezone_is_read_as_beijing_time_not_a_server_error(client_for, dispatcher_a):
     response = post(
         client_for(dispatcher_a), TASKS, task_body(units=[VILLAGE_A], due_at="2026-11-27T17:00:00")
@@ -215,11 +210,6 @@ def test_an_upper_level_system_retrying_with_the_same_external_id_gets_the_same_
     assert task.subtasks.count() == 4
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="BUG: issue_task looks up external_id before any scope check (downward.py:66-69), so anyone "
-    "posting another issuer's task number receives that task with every sub-task and feedback",
-)
 def test_township_b_replaying_an_upper_systems_task_number_learns_nothing_of_it(
     upper_system, client_for, dispatcher_b
 ):
@@ -348,11 +338,6 @@ def test_township_a_and_its_grid_workers_see_the_task(grid_task, client_for, dis
         assert grid_task.pk in [t["id"] for t in client_for(user).get(TASKS).json()["items"]]
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="BUG: TaskDetailOut.resolve_subtasks (api_tasks.py:70-72) lists every sub-task of a visible "
-    "task, so township B's dispatcher reads township A's units, progress and feedback",
-)
 def test_township_b_sees_only_its_own_sub_tasks_of_a_county_wide_task(
     county_dispatcher, client_for, dispatcher_b
 ):
