@@ -42,6 +42,9 @@ def home(request):
     role = Role.ADMINISTRATOR if user.is_superuser else Role(user.role)
     recent_audit = AuditEntry.objects.restrict(user)[:8] if role == Role.ADMINISTRATOR else []
     my_actions = AuditEntry.objects.filter(actor=user)[:8]
+    from gridgov.events.selectors import my_work
+
+    work = my_work(user)
     return render(
         request,
         "accounts/home.html",
@@ -51,6 +54,7 @@ def home(request):
             "tasks": ROLE_TASKS.get(role, []),
             "recent_audit": recent_audit,
             "my_actions": my_actions,
+            "work": work,
         },
     )
 

@@ -42,3 +42,23 @@ def events_for(
 
 def history_of(event: Event):
     return event.history.select_related("unit").order_by("at", "id")
+
+
+def my_work(user) -> dict:
+    """What waits for the user's unit: open events it must act on, its sub-tasks, unread messages."""
+    from django.db.models import Count
+
+    from .models import DownwardSubTask, Notification
+
+    if not getattr(user, "unit_id", None):
+        return {"by_state": [], "overdue": 0, "latest": [], "subtasks": 0, "unread": 0}
+    waiting = Event.objects.restrict(user).filter(owner_unit_id=user.unit_id, state__in=OPEN_STATES)
+    by_state = list(waiting.values("state").annotate(n=Count("id")).order_by("state"))
+    labels = dict(Event._meta.get_field("state").choices)
+    return {
+        "by_state": [{"label": labels[row["state"]], "count": row["n"]} for row in by_state],
+        "overdue": waiting.filter(overdue=True).count(),
+        "latest": list(waiting.select_related("matter").order_by("stage_deadline")[:8]),
+        "subtasks": DownwardSubTask.objects.filter(unit_id=user.unit_id).exclude(state="done").count(),
+        "unread": Notification.objects.filter(user=user, read_at__isnull=True).count(),
+    }

@@ -121,6 +121,18 @@ class Matter(models.Model):
     def category(self) -> str:
         return f"{self.category_major}/{self.category_minor}"
 
+    @property
+    def lead_label(self) -> str:
+        from .targets import target_label
+
+        return target_label(self.lead, self.platform)
+
+    @property
+    def co_labels(self) -> list[str]:
+        from .targets import target_label
+
+        return [target_label(t, self.platform) for t in self.co]
+
 
 class RoutingRule(models.Model):
     """A territory-specific exception to a matter's default routing, e.g. "in 街道, 占道经营 goes to the

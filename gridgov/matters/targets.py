@@ -39,6 +39,20 @@ class Target:
         return HandlingLevel.COUNTY
 
 
+def target_label(text: str, platform: str = "") -> str:
+    """How a target reads to people: "乡镇经济生态平台", "县级市场监管部门"."""
+    if text == "grid":
+        return "网格"
+    if text == "village":
+        return "村（社区）"
+    if text == "township:platform":
+        return f"乡镇{platform}平台" if platform else "乡镇平台"
+    if text == "township:enforcement":
+        return "乡镇综合行政执法队"
+    line = text.removeprefix("county:")
+    return f"县级{Line(line).label}部门" if line in Line.values else text
+
+
 def parse_target(text) -> Target:
     value = str(text or "").strip()
     if value in FIXED:
