@@ -53,7 +53,10 @@ def find_duplicates(
             lat__range=(lat - dlat, lat + dlat),
         )
         .exclude(pk=exclude_id)
-        .select_related("matter")[:50]
+        # Only what the comparison and the answer need: the full rows (and the matter's example
+        # texts) cost more to build than the query takes to run.
+        .only("id", "number", "state", "description", "lon", "lat", "reported_at", "matter_id")
+        .order_by()[:50]
     )
     found = []
     for event in candidates:
