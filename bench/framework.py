@@ -75,6 +75,40 @@ def save(result: Result) -> None:
     RESULTS.write_text(json.dumps(records, ensure_ascii=False, indent=1))
 
 
+LOCAL_POSTGRES = os.environ.get("BENCH_POSTGRES", "postgres://postgres@127.0.0.1:5432")
+
+
+def use_throwaway_postgres() -> str | None:
+    """Point DATABASE_URL at a fresh PostgreSQL database on the local server, if one answers.
+
+    For benchmarks of concurrent writes: production runs on PostgreSQL, while SQLite (the demo
+    database) lets one writer at a time and measures its lock, not our code. Returns the name.
+    """
+    if "DATABASE_URL" in os.environ:
+        return None
+    try:
+        import psycopg
+
+        name = f"gridgov_bench_{os.getpid()}"
+        with psycopg.connect(f"{LOCAL_POSTGRES}/postgres", autocommit=True, connect_timeout=3) as conn:
+            conn.execute(f'CREATE DATABASE "{name}"')
+    except Exception:
+        return None
+    os.environ["DATABASE_URL"] = f"{LOCAL_POSTGRES}/{name}"
+    return name
+
+
+def drop_throwaway_postgres(name: str | None) -> None:
+    if not name:
+        return
+    import psycopg
+    from django.db import connections
+
+    connections.close_all()
+    with psycopg.connect(f"{LOCAL_POSTGRES}/postgres", autocommit=True) as conn:
+        conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
 def django_with_demo_db(scale: str = "full") -> None:
     """Point Django at a fresh SQLite file (unless DATABASE_URL is set), migrate and seed the demo."""
     if "DATABASE_URL" not in os.environ:
@@ -86,4 +120,5 @@ def django_with_demo_db(scale: str = "full") -> None:
 
     django.setup()
     call_command("migrate", verbosity=0)
-    call_command("seed_demo", "--scale", scale, "--quiet-logins", stdout=io.StringIO())
+    # No simulated history: benchmarks build exactly the data they measure.
+    call_command("seed_demo", "--scale", scale, "--quiet-logins", "--history-days", "0", stdout=io.StringIO())

@@ -65,37 +65,63 @@ def parse_target(text) -> Target:
     )
 
 
-_units: dict[tuple, tuple[float, Unit | None]] = {}
+@dataclass
+class UnitDirectory:
+    """Every active unit, indexed the ways routing looks them up. Re-read every UNIT_TTL seconds:
+    one query a minute instead of one per routed event; a renamed or deactivated unit is seen
+    within the minute."""
+
+    loaded_at: float
+    by_territory: dict[tuple[str, int], Unit]  # (kind, territory id) → unit
+    platforms: dict[tuple[str, str], Unit]  # (township code, short name) → platform
+    enforcement: dict[str, Unit]  # township code → enforcement team
+    departments: dict[str, Unit]  # line → department (lowest code first)
+
+    @classmethod
+    def load(cls) -> "UnitDirectory":
+        units = Unit.objects.filter(is_active=True).select_related("territory").order_by("code")
+        directory = cls(time.monotonic(), {}, {}, {}, {})
+        for unit in units:
+            directory.by_territory.setdefault((unit.kind, unit.territory_id), unit)
+            township = unit.territory.code[:9] + "000"
+            if unit.kind == UnitKind.TOWNSHIP_PLATFORM:
+                directory.platforms.setdefault((township, unit.short_name), unit)
+            elif unit.kind == UnitKind.ENFORCEMENT_TEAM:
+                directory.enforcement.setdefault(township, unit)
+            elif unit.kind == UnitKind.DEPARTMENT:
+                directory.departments.setdefault(unit.line, unit)
+        return directory
+
+
 UNIT_TTL = 60.0
+_directory: UnitDirectory | None = None
+
+
+def unit_directory() -> UnitDirectory:
+    global _directory
+    if _directory is None or time.monotonic() - _directory.loaded_at >= UNIT_TTL:
+        _directory = UnitDirectory.load()
+    return _directory
+
+
+def forget_units() -> None:
+    global _directory
+    _directory = None
 
 
 def resolve(target: Target, grid: Region, platform: str) -> Unit | None:
-    """The active unit that `target` means for an event in `grid` (None if the county has none).
-    Cached for a minute per process: units are renamed or deactivated rarely."""
-    scope = grid.pk if target.text in ("grid", "village") else grid.code[:9]
-    key = (target.text, scope, platform)
-    expires, unit = _units.get(key, (0.0, None))
-    if time.monotonic() >= expires:
-        unit = _resolve(target, grid, platform)
-        _units[key] = (time.monotonic() + UNIT_TTL, unit)
-    return unit
-
-
-def _resolve(target: Target, grid: Region, platform: str) -> Unit | None:
-    units = Unit.objects.filter(is_active=True)
+    """The active unit that `target` means for an event in `grid` (None if the county has none)."""
+    directory = unit_directory()
     township = grid.code[:9] + "000"
     if target.text == "grid":
-        return units.filter(kind=UnitKind.GRID, territory=grid).first()
+        return directory.by_territory.get((UnitKind.GRID, grid.pk))
     if target.text == "village":
-        return units.filter(kind=UnitKind.VILLAGE, territory_id=grid.parent_id).first()
+        return directory.by_territory.get((UnitKind.VILLAGE, grid.parent_id))
     if target.text == "township:platform":
-        return units.filter(
-            kind=UnitKind.TOWNSHIP_PLATFORM, territory__code=township, short_name=f"{platform}平台"
-        ).first()
+        return directory.platforms.get((township, f"{platform}平台"))
     if target.text == "township:enforcement":
-        return units.filter(kind=UnitKind.ENFORCEMENT_TEAM, territory__code=township).first()
-    line = target.text.removeprefix("county:")
-    return units.filter(kind=UnitKind.DEPARTMENT, line=line).order_by("code").first()
+        return directory.enforcement.get(township)
+    return directory.departments.get(target.text.removeprefix("county:"))
 
 
-caches.register(_units.clear)
+caches.register(forget_units)
