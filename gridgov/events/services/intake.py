@@ -128,11 +128,9 @@ def _scoped_key(actor: Actor, citizen: Citizen | None, key: str | None) -> str |
 
 def report_event(actor: Actor, report: Report, *, citizen: Citizen | None = None) -> IntakeResult:
     """Register a report. The same reporter retrying with the same idempotency key gets the first event."""
+    # No look-up before the insert: the unique key makes a retry fail there, and the first event is
+    # returned then (a retry is rare; a query on every report is not).
     report.idempotency_key = _scoped_key(actor, citizen, report.idempotency_key)
-    if report.idempotency_key:
-        existing = Event.objects.filter(idempotency_key=report.idempotency_key).first()
-        if existing is not None:
-            return IntakeResult(existing, False, existing.suggestions, [], None)
     text = _validate(report)
     if citizen is not None:
         report.channel = Channel.CITIZEN
@@ -170,7 +168,7 @@ def report_event(actor: Actor, report: Report, *, citizen: Citizen | None = None
                 now,
             )
     except IntegrityError:
-        # Two retries raced with the same idempotency key: the other one created it.
+        # A retry with the same idempotency key (or two racing): the first one created it.
         existing = Event.objects.filter(idempotency_key=report.idempotency_key).first()
         if existing is None:
             raise
