@@ -1,11 +1,10 @@
 """Explainable routing: matter + grid + catalogue version → handling level, lead unit, co-units,
 the rule that decided it and a one-line reason shown on the event ("why here")."""
 
-import time
 from dataclasses import dataclass, field
 
+from gridgov.accounts.choices import UnitKind
 from gridgov.accounts.models import Unit
-from gridgov.core import caches
 from gridgov.regions.codes import township_kind
 from gridgov.regions.models import Region
 
@@ -31,7 +30,7 @@ class Route:
     @property
     def needs_county(self) -> bool:
         """A county department leads or co-handles: only the county centre may dispatch it."""
-        return any(unit.kind == "department" for unit in [self.lead, *self.co])
+        return any(unit.kind == UnitKind.DEPARTMENT for unit in [self.lead, *self.co])
 
 
 def _applicable_rule(matter: Matter, grid: Region) -> RoutingRule | None:
@@ -47,23 +46,8 @@ def _applicable_rule(matter: Matter, grid: Region) -> RoutingRule | None:
     return max(candidates, key=lambda r: (r.specificity, -r.id), default=None)
 
 
-_cache: dict[tuple[int, int], tuple[float, Route]] = {}
-CACHE_TTL = 60.0
-
-
 def route(matter: Matter, grid: Region) -> Route:
-    """The route for `matter` in `grid`. Cached for a minute per (matter row, grid): a published
-    matter never changes, and a unit renamed or deactivated is seen within the minute."""
-    key = (matter.pk, grid.pk)
-    expires, cached = _cache.get(key, (0.0, None))
-    if cached is not None and time.monotonic() < expires and matter.version.status != "draft":
-        return cached
-    planned = _route(matter, grid)
-    _cache[key] = (time.monotonic() + CACHE_TTL, planned)
-    return planned
-
-
-def _route(matter: Matter, grid: Region) -> Route:
+    """Units come from the per-process unit directory, so this needs no query."""
     rule = _applicable_rule(matter, grid)
     lead_text, co_texts = (rule.lead, rule.co) if rule else (matter.lead, matter.co)
     lead_target = parse_target(lead_text)
@@ -89,6 +73,3 @@ def _route(matter: Matter, grid: Region) -> Route:
         version=version,
         reason=reason,
     )
-
-
-caches.register(_cache.clear)
