@@ -4,6 +4,55 @@ from django.db import models
 from gridgov.accounts.jurisdiction import ADMIN_ROLES, Action
 from gridgov.core import clock
 
+# How actions read to people; an action without a label is shown by its code.
+ACTION_LABELS = {
+    "event.report": "上报事件",
+    "event.dispatch": "派遣",
+    "event.escalate": "上报县级",
+    "event.accept": "签收",
+    "event.return": "回退",
+    "event.finish": "办结",
+    "event.co_finish": "协办完成",
+    "event.verify": "核查",
+    "event.rework": "核查不通过，返工",
+    "event.close": "结案",
+    "event.rate": "评价",
+    "event.reopen": "重办",
+    "event.merge": "合并重复事件",
+    "event.absorb": "并入重复上报",
+    "event.reject": "不予受理",
+    "event.reclassify": "改判事项",
+    "event.resolve_on_spot": "就地解决",
+    "event.request_extension": "申请延期",
+    "event.extend": "批准延期",
+    "event.request_parking": "申请挂账",
+    "event.refuse_extension": "不批准延期",
+    "event.refuse_parking": "不批准挂账",
+    "event.park": "批准挂账",
+    "event.unpark": "恢复办理",
+    "event.supervise": "督办",
+    "event.answer_supervision": "反馈督办",
+    "event.warn": "时限预警",
+    "event.overdue": "超期",
+    "event.escalate_overdue": "超期升级",
+    "task.issue": "下派任务",
+    "task.receive": "签收任务",
+    "task.progress": "报告任务进度",
+    "task.complete": "完成任务",
+    "territory.import": "导入区划",
+    "catalogue.create_version": "导入事项清单",
+    "catalogue.publish": "发布事项清单",
+    "unit.create": "新建单位",
+    "unit.update": "修改单位",
+    "user.create": "新建账号",
+    "user.update": "修改账号",
+    "user.bulk_create": "批量新建账号",
+    "api_token.create": "签发接口令牌",
+    "api_token.revoke": "吊销接口令牌",
+    "workcal.set_day": "修改工作日历",
+    "citizen.create": "登记群众",
+}
+
 
 class AuditEntryQuerySet(models.QuerySet):
     def restrict(self, user, action: str = Action.VIEW):
@@ -47,6 +96,10 @@ class AuditEntry(models.Model):
 
     def __str__(self) -> str:
         return f"{self.created_at:%Y-%m-%d %H:%M} {self.actor_label} {self.action} {self.object_type}#{self.object_id}"
+
+    @property
+    def action_label(self) -> str:
+        return ACTION_LABELS.get(self.action, self.action)
 
     def save(self, *args, **kwargs):
         if self.pk is not None:

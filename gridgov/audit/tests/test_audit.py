@@ -54,3 +54,26 @@ def test_the_audit_page_is_forbidden_to_everyone_else(client_for, dispatcher_a, 
     for user in (dispatcher_a, county_dispatcher):
         assert client_for(user).get("/audit/").status_code == 403
     assert not AuditEntry.objects.restrict(dispatcher_a).exists()
+
+
+def test_actions_read_in_chinese_on_the_audit_page(client_for, sysadmin):
+    record(Actor(user=sysadmin), "event.dispatch", ("events.event", "1"))
+    record(Actor(user=sysadmin), "something.new", ("x", "1"))
+    page = client_for(sysadmin).get("/audit/").content.decode()
+    assert "派遣" in page
+    assert "something.new" in page  # an action without a label is shown by its code
+
+
+def test_every_event_action_the_services_write_has_a_label():
+    import re
+    from pathlib import Path
+
+    from gridgov.audit.models import ACTION_LABELS
+
+    source = "".join(p.read_text() for p in Path("gridgov/events/services").glob("*.py"))
+    actions = set(re.findall(r'transition\(\s*\w+,\s*\w+,\s*"(\w+)"', source))
+    assert len(actions) > 15, f"the pattern no longer matches the services: {actions}"
+    # Actions built from the request kind: f"request_{kind}", f"refuse_{kind}".
+    actions |= {f"{verb}_{kind}" for verb in ("request", "refuse") for kind in ("extension", "parking")}
+    missing = sorted(a for a in actions if f"event.{a}" not in ACTION_LABELS)
+    assert not missing, missing
