@@ -108,3 +108,15 @@ class AuditEntry(models.Model):
     @property
     def action_label(self) -> str:
         return ACTION_LABELS.get(self.action, self.action)
+
+    @property
+    def summary_text(self) -> str:
+        """The summary as people read it: "state: reported → dispatched; …" (empty when nothing changed)."""
+        summary = self.summary or {}
+        if set(summary) == {"before", "after"}:
+            before, after = summary["before"] or {}, summary["after"] or {}
+            return "；".join(
+                f"{key}：{before.get(key, '—')} → {after.get(key, '—')}"
+                for key in sorted(set(before) | set(after))
+            )
+        return "；".join(f"{key}：{value}" for key, value in summary.items())

@@ -77,3 +77,12 @@ def test_every_event_action_the_services_write_has_a_label():
     actions |= {f"{verb}_{kind}" for verb in ("request", "refuse") for kind in ("extension", "parking")}
     missing = sorted(a for a in actions if f"event.{a}" not in ACTION_LABELS)
     assert not missing, missing
+
+
+def test_summaries_read_as_changes_not_as_raw_data(sysadmin):
+    entry = record(Actor(user=sysadmin), "unit.update", ("x", 1), before={"name": "旧"}, after={"name": "新"})
+    assert entry.summary_text == "name：旧 → 新"
+    unchanged = record(
+        Actor(user=sysadmin), "event.warn", ("x", 1), before={"state": "a"}, after={"state": "a"}
+    )
+    assert unchanged.summary_text == ""
