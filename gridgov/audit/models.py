@@ -50,6 +50,7 @@ ACTION_LABELS = {
     "api_token.create": "签发接口令牌",
     "api_token.revoke": "吊销接口令牌",
     "workcal.set_day": "修改工作日历",
+    "workcal.provisional_year": "临时录入工作日历",
     "citizen.create": "登记群众",
 }
 

@@ -15,6 +15,8 @@ class DaySource(models.TextChoices):
 
     CHINESECALENDAR = "chinesecalendar", "chinesecalendar 数据包"
     MANUAL = "manual", "人工维护"
+    # Weekends only, entered before the State Council publishes the year's holidays; to be corrected.
+    PROVISIONAL = "provisional", "临时（仅周末，待补录法定节假日）"
 
 
 class CalendarDay(models.Model):

@@ -42,3 +42,27 @@ def set_day(date: dt.date, is_working: bool, name: str = "", actor: Actor | None
         " (new row)" if created else "",
     )
     return row
+
+
+def add_provisional_year(year: int, actor: Actor | None = None) -> int:
+    """Enter `year` with weekends as rest days, marked provisional, so deadlines keep working until
+    the State Council's holiday schedule is entered. Days that exist already are left alone.
+    Returns the number of days added."""
+    actor = actor or Actor.system("workcal")
+    first, last = dt.date(year, 1, 1), dt.date(year, 12, 31)
+    with transaction.atomic():
+        existing = set(CalendarDay.objects.filter(date__range=(first, last)).values_list("date", flat=True))
+        days = [first + dt.timedelta(days=n) for n in range((last - first).days + 1)]
+        rows = [
+            CalendarDay(date=day, is_working=day.weekday() < 5, name="", source=DaySource.PROVISIONAL)
+            for day in days
+            if day not in existing
+        ]
+        CalendarDay.objects.bulk_create(rows)
+        if rows:
+            record(
+                actor, "workcal.provisional_year", ("workcal.calendarday", year), summary={"added": len(rows)}
+            )
+        transaction.on_commit(invalidate_cache)
+    invalidate_cache()
+    return len(rows)
