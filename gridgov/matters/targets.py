@@ -76,11 +76,12 @@ class UnitDirectory:
     platforms: dict[tuple[str, str], Unit]  # (township code, short name) → platform
     enforcement: dict[str, Unit]  # township code → enforcement team
     departments: dict[str, Unit]  # line → department (lowest code first)
+    commands: dict[str, Unit]  # township code → command room
 
     @classmethod
     def load(cls) -> "UnitDirectory":
         units = Unit.objects.filter(is_active=True).select_related("territory").order_by("code")
-        directory = cls(time.monotonic(), {}, {}, {}, {})
+        directory = cls(time.monotonic(), {}, {}, {}, {}, {})
         for unit in units:
             directory.by_territory.setdefault((unit.kind, unit.territory_id), unit)
             township = unit.territory.code[:9] + "000"
@@ -90,6 +91,8 @@ class UnitDirectory:
                 directory.enforcement.setdefault(township, unit)
             elif unit.kind == UnitKind.DEPARTMENT:
                 directory.departments.setdefault(unit.line, unit)
+            elif unit.kind == UnitKind.TOWNSHIP_COMMAND:
+                directory.commands.setdefault(township, unit)
         return directory
 
 
@@ -107,6 +110,11 @@ def unit_directory() -> UnitDirectory:
 def forget_units() -> None:
     global _directory
     _directory = None
+
+
+def township_command(grid_or_township_code: str) -> Unit:
+    """The command room of the township that `grid_or_township_code` lies in."""
+    return unit_directory().commands[grid_or_township_code[:9] + "000"]
 
 
 def resolve(target: Target, grid: Region, platform: str) -> Unit | None:

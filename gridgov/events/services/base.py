@@ -10,6 +10,7 @@ from gridgov.audit.actor import Actor
 from gridgov.audit.services import record
 from gridgov.core import clock
 from gridgov.integration import webhooks
+from gridgov.matters.targets import township_command
 
 from ..choices import EventState
 from ..errors import Conflict, NotYourTurn
@@ -108,7 +109,7 @@ def transition(
 
 
 def township_command_of(event: Event) -> Unit:
-    return Unit.objects.get(kind=UnitKind.TOWNSHIP_COMMAND, territory__code=event.grid.code[:9] + "000")
+    return township_command(event.grid.code)
 
 
 def county_centre() -> Unit:

@@ -1,7 +1,6 @@
 """Intake: a report from any channel becomes an event at the township command room, classified,
 located, checked for duplicates and given its suggested route ("why here")."""
 
-import time
 import uuid
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -9,16 +8,16 @@ from datetime import datetime
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
-from gridgov.accounts.choices import Role, UnitKind
 from gridgov.accounts.jurisdiction import territory_of
-from gridgov.accounts.models import Citizen, Unit
+from gridgov.accounts.models import Citizen
 from gridgov.audit.actor import Actor
-from gridgov.core import caches, clock
+from gridgov.core import clock
 from gridgov.matters.choices import HandlingLevel, Stage
 from gridgov.matters.classifier import Suggestion, classify
 from gridgov.matters.lookup import current_version, matter_by_code
 from gridgov.matters.models import CatalogueVersion
 from gridgov.matters.routing import Route, RoutingError, route
+from gridgov.matters.targets import township_command
 from gridgov.regions.locate import grid_at
 from gridgov.regions.models import Region
 
@@ -150,7 +149,7 @@ def report_event(actor: Actor, report: Report, *, citizen: Citizen | None = None
         planned = route(matter, grid)
     except RoutingError:
         planned = None  # the dispatcher chooses; the event is still registered
-    duplicates = find_duplicates(matter.code, *_wgs84(report, grid), text, matter.duplicate_radius_m, now)
+    duplicates = find_duplicates(matter.code, *_wgs84(report), text, matter.duplicate_radius_m, now)
     try:
         with transaction.atomic():
             event = _create(
@@ -176,7 +175,7 @@ def report_event(actor: Actor, report: Report, *, citizen: Citizen | None = None
     return IntakeResult(event, True, suggestions, duplicates, planned)
 
 
-def _wgs84(report: Report, grid: Region) -> tuple[float, float]:
+def _wgs84(report: Report) -> tuple[float, float]:
     if report.crs == "gcj02":
         from gridgov.regions.gcj02 import gcj02_to_wgs84
 
@@ -188,8 +187,8 @@ def _wgs84(report: Report, grid: Region) -> tuple[float, float]:
 def _create(
     actor, report, text, grid, version, matter, suggestions, overridden, planned, citizen, reported_at, now
 ) -> Event:
-    command = township_command_of_grid(grid)
-    lon, lat = _wgs84(report, grid)
+    command = township_command(grid.code)
+    lon, lat = _wgs84(report)
     user = actor.user if actor.user is not None and getattr(actor.user, "pk", None) else None
     event = Event(
         number=uuid.uuid4().hex[:20],
@@ -234,25 +233,3 @@ def _create(
     )
     notify_unit(command, "new_event", f"新事件待受理：{matter.name}", event, text[:100])
     return event
-
-
-_commands: dict[str, tuple[float, object]] = {}
-COMMAND_TTL = 60.0
-
-
-def township_command_of_grid(grid: Region):
-    """The grid's township command room, cached for a minute (units change rarely)."""
-    township = grid.code[:9] + "000"
-    expires, unit = _commands.get(township, (0.0, None))
-    if time.monotonic() >= expires:
-        unit = Unit.objects.get(kind=UnitKind.TOWNSHIP_COMMAND, territory__code=township)
-        _commands[township] = (time.monotonic() + COMMAND_TTL, unit)
-    return unit
-
-
-def is_grid_worker_of(actor: Actor, grid: Region) -> bool:
-    user = actor.user
-    return bool(user and user.role == Role.GRID_WORKER and user.unit and user.unit.territory_id == grid.id)
-
-
-caches.register(_commands.clear)
