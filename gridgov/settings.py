@@ -60,7 +60,6 @@ INSTALLED_APPS = [
     "gridgov.matters",
     "gridgov.events",
     "gridgov.integration",
-    "gridgov.imports",
     "gridgov.demo",
 ]
 

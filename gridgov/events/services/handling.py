@@ -3,6 +3,7 @@ closure, rating and reopening; plus returns, rework, merging and rejection. Each
 transaction on a locked event row, with a history row and an audit row."""
 
 from django.db import transaction
+from django.http import Http404
 
 from gridgov.accounts.choices import Role, UnitKind
 from gridgov.accounts.models import Citizen, Unit
@@ -451,7 +452,9 @@ def rate_event(
         raise BadRequest(f"评价应为 {'、'.join(Rating.labels)} 之一")
     now = clock.now()
     with transaction.atomic():
-        event = Event.objects.select_for_update().get(pk=event_id)
+        event = Event.objects.select_for_update().filter(pk=event_id).first()
+        if event is None:
+            raise Http404("未找到该事件")
         is_reporter = (citizen is not None and event.reporter_citizen_id == citizen.pk) or (
             actor.user is not None and event.reporter_user_id == actor.user.pk
         )

@@ -1,6 +1,0 @@
-from django.apps import AppConfig
-
-
-class ImportsConfig(AppConfig):
-    name = "gridgov.imports"
-    label = "imports"
