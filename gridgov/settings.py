@@ -60,6 +60,7 @@ INSTALLED_APPS = [
     "gridgov.matters",
     "gridgov.events",
     "gridgov.integration",
+    "gridgov.citizens",
     "gridgov.demo",
 ]
 

@@ -17,6 +17,13 @@ urlpatterns = [
     path("territory/", include("gridgov.regions.urls")),
     path("catalogue/", include("gridgov.matters.urls")),
     path("audit/", include("gridgov.audit.urls")),
+    path("events/", include("gridgov.events.urls_desk")),
+    path("field/", include("gridgov.events.urls_field")),
+    path("tasks/", include("gridgov.events.urls_tasks")),
+    path("inbox/", include("gridgov.events.urls_inbox")),
+    path("leader/", include("gridgov.events.urls_leader")),
+    path("citizen/", include("gridgov.citizens.urls")),
+    path("open311/v2/", include("gridgov.integration.open311.urls")),
     path("api/v1/", api.urls),
     path("admin/", admin.site.urls),
 ]

@@ -1,0 +1,1 @@
+"""Pages for events: one module per area (desk, field, tasks, inbox, leader)."""
