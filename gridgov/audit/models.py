@@ -12,6 +12,7 @@ ACTION_LABELS = {
     "event.accept": "签收",
     "event.return": "回退",
     "event.finish": "办结",
+    "event.progress": "报告进展",
     "event.co_finish": "协办完成",
     "event.verify": "核查",
     "event.rework": "核查不通过，返工",

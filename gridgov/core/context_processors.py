@@ -7,6 +7,7 @@ from gridgov.accounts.choices import Role
 ALL = set(Role.values)
 NAVIGATION = [
     ("我的工作", "home", ALL),
+    ("事件", "desk:queue", ALL),
     ("区划地图", "regions:map", ALL),
     ("单位", "accounts:units", ALL),
     ("事项清单", "matters:catalogue", ALL),

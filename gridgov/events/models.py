@@ -159,6 +159,20 @@ class EventHistory(models.Model):
     def __str__(self) -> str:
         return f"{self.event_id} {self.action} {self.from_state}→{self.to_state}"
 
+    @property
+    def action_label(self) -> str:
+        from gridgov.audit.models import ACTION_LABELS
+
+        return ACTION_LABELS.get(f"event.{self.action}", self.action)
+
+    @property
+    def from_state_label(self) -> str:
+        return EventState(self.from_state).label if self.from_state in EventState.values else self.from_state
+
+    @property
+    def to_state_label(self) -> str:
+        return EventState(self.to_state).label if self.to_state in EventState.values else self.to_state
+
 
 class Assignment(models.Model):
     """One unit's sub-task of an event: the lead's, or a co-unit's in joint handling (多跨协同),

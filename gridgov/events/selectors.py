@@ -6,9 +6,11 @@ from gridgov.accounts.jurisdiction import Action, get_object_for_user
 from gridgov.regions.choices import Level
 from gridgov.regions.codes import subtree_range
 
-from .choices import OPEN_STATES
+from .choices import OPEN_STATES, AssignmentState, EventState
 from .errors import BadRequest
-from .models import Event
+from .models import Assignment, Event
+from .sla import LABELS as SLA_LABELS
+from .sla import sla_filter
 
 
 def get_event_for_user(user, number: str, action: str = Action.VIEW) -> Event:
@@ -17,11 +19,37 @@ def get_event_for_user(user, number: str, action: str = Action.VIEW) -> Event:
 
 
 def events_for(
-    user, *, state=None, matter=None, channel=None, township=None, overdue=None, open_only=False, q=None
+    user,
+    *,
+    state=None,
+    matter=None,
+    channel=None,
+    township=None,
+    overdue=None,
+    open_only=False,
+    q=None,
+    sla=None,
+    platform=None,
+    unit_id=None,
 ):
+    """The events `user` may see, filtered. `unit_id` keeps those waiting for that unit: owned by
+    it, or with a live sub-task (lead or co-unit) of it."""
     events = Event.objects.restrict(user).select_related("matter", "grid", "owner_unit")
     if state:
+        if state not in EventState.values:
+            raise BadRequest(f"未知的状态 {state!r}")
         events = events.filter(state=state)
+    if sla:
+        if sla not in SLA_LABELS:
+            raise BadRequest(f"未知的时限状态 {sla!r}")
+        events = events.filter(sla_filter(sla))
+    if platform:
+        events = events.filter(matter__platform=platform)
+    if unit_id:
+        live = Assignment.objects.filter(
+            unit_id=unit_id, state__in=[AssignmentState.PENDING, AssignmentState.ACCEPTED]
+        ).values("event_id")
+        events = events.filter(Q(owner_unit_id=unit_id, state__in=OPEN_STATES) | Q(id__in=live))
     if open_only:
         events = events.filter(state__in=OPEN_STATES)
     if matter:

@@ -18,6 +18,7 @@ from ..deadlines import start_stage
 from ..errors import BadRequest, Conflict, NotYourTurn
 from ..models import Assignment, Event
 from ..notify import notify, notify_unit
+from ..photos import attach_photo, check_photo
 from .base import (
     DISPATCH_ROLES,
     HANDLING_ROLES,
@@ -272,15 +273,20 @@ def return_event(actor: Actor, event_id: int, reason: str) -> Event:
     return event
 
 
-def finish_event(actor: Actor, event_id: int, note: str) -> Event:
-    """A co-unit signs off its part; the lead completes the event only after every co-unit has."""
+def finish_event(actor: Actor, event_id: int, note: str, photos: list[tuple[str, bytes]] = ()) -> Event:
+    """A co-unit signs off its part; the lead completes the event only after every co-unit has.
+    `photos` (evidence of the handling) are attached in the same transaction."""
     note = _need_reason(note, "处置情况说明")
+    for name, content in photos:
+        check_photo(name, content)
     now = clock.now()
     with transaction.atomic():
         event = lock_event(actor, event_id)
         require_state(event, EventState.IN_PROGRESS)
         unit = _actor_assignment_unit(actor, event, AssignmentState.ACCEPTED)
         assignment = _assignment_of(event, unit, AssignmentState.ACCEPTED)
+        for name, content in photos:
+            attach_photo(event, PhotoKind.EVIDENCE, name, content, str(actor))
         if assignment.role == AssignmentRole.CO:
             assignment.state, assignment.finished_at, assignment.note = AssignmentState.DONE, now, note
             assignment.save(update_fields=["state", "finished_at", "note", "updated_at"])
@@ -310,6 +316,25 @@ def finish_event(actor: Actor, event_id: int, note: str) -> Event:
             now=now,
         )
         notify_unit(verifier, "verify", f"待核查：{event.matter.name} {event.number}", event, note)
+    return event
+
+
+def report_event_progress(
+    actor: Actor, event_id: int, note: str, photos: list[tuple[str, bytes]] = ()
+) -> Event:
+    """进展: a unit handling the event records what it has done so far, with photos; the state and
+    the clock do not change."""
+    note = _need_reason(note, "进展说明")
+    for name, content in photos:
+        check_photo(name, content)
+    now = clock.now()
+    with transaction.atomic():
+        event = lock_event(actor, event_id)
+        require_state(event, EventState.IN_PROGRESS)
+        unit = _actor_assignment_unit(actor, event, AssignmentState.ACCEPTED)
+        for name, content in photos:
+            attach_photo(event, PhotoKind.EVIDENCE, name, content, str(actor))
+        transition(event, actor, "progress", unit=unit, reason=note, data={"photos": len(photos)}, now=now)
     return event
 
 
