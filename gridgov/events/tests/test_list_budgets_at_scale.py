@@ -1,0 +1,102 @@
+"""List pages with 100,000 events in the database: the number of queries per page stays within a
+fixed budget (no query per row), and later pages cost what the first one costs (keyset paging).
+
+The rows are bulk-inserted copies of one real event, spread over every grid, 90 days, every state
+and both SLA outcomes, so each filter has real work to do."""
+
+import random
+from datetime import timedelta
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+
+from gridgov.events.choices import OPEN_STATES, EventState
+from gridgov.events.models import Event
+from gridgov.regions.choices import Level
+from gridgov.regions.models import Region
+
+from .conftest import TUESDAY_MORNING, report
+
+pytestmark = pytest.mark.django_db
+EVENTS = 100_000
+STATES = [*OPEN_STATES, EventState.CLOSED, EventState.CLOSED, EventState.CLOSED, EventState.MERGED]
+
+
+SEED_ROWS = 1_000
+DOUBLINGS = 7  # 1,000 × 2^7 = 128,000 rows
+
+
+@pytest.fixture
+def hundred_thousand_events(grid_worker):
+    """1,000 varied rows through the ORM, then doubled seven times inside the database."""
+    template = report(grid_worker, "暴露垃圾").event
+    grids = list(Region.objects.filter(level=Level.GRID).values_list("id", "key"))
+    rng = random.Random(7)
+    skip = {"id", "number", "idempotency_key", "grid", "grid_key", "state", "reported_at", "stage_deadline"}
+    base = {
+        f.attname: getattr(template, f.attname) for f in Event._meta.concrete_fields if f.name not in skip
+    }
+    seeds = []
+    for i in range(SEED_ROWS):
+        grid_id, grid_key = grids[rng.randrange(len(grids))]
+        reported = TUESDAY_MORNING - timedelta(minutes=rng.randrange(90 * 24 * 60))
+        seeds.append(
+            Event(
+                **base,
+                number=f"S{i:06d}",
+                grid_id=grid_id,
+                grid_key=grid_key,
+                state=rng.choice(STATES),
+                reported_at=reported,
+                stage_deadline=reported + timedelta(days=rng.choice([1, 200])),
+            )
+        )
+    Event.objects.bulk_create(seeds)
+    quote = connection.ops.quote_name
+    columns = [f.column for f in Event._meta.concrete_fields if f.name not in ("id", "number")]
+    listed = ", ".join(quote(c) for c in columns)
+    table = quote(Event._meta.db_table)
+    with connection.cursor() as cursor:
+        for round_ in range(DOUBLINGS):
+            cursor.execute(
+                f"INSERT INTO {table} ({quote('number')}, {listed}) "
+                f"SELECT {quote('number')} || %s, {listed} FROM {table} WHERE {quote('number')} LIKE %s",
+                ["abcdefg"[round_], "S%"],
+            )
+    return template
+
+
+def queries_for(client, path, params=None) -> tuple[int, object]:
+    with CaptureQueriesContext(connection) as captured:
+        response = client.get(path, params or {})
+    assert response.status_code == 200
+    return len(captured), response
+
+
+def test_list_pages_keep_their_query_budgets_with_100000_events(
+    hundred_thousand_events, client_for, county_dispatcher, dispatcher_a, market_handler
+):
+    assert Event.objects.count() > EVENTS
+    county = client_for(county_dispatcher)
+    county.get("/events/")  # warm the per-process caches once
+
+    first_count, first = queries_for(county, "/events/")
+    cursor = first.context["page"].next_cursor
+    later_count, later = queries_for(county, "/events/", {"after": cursor})
+    assert len(first.context["page"].rows) == len(later.context["page"].rows) == 50
+    assert first_count <= 12
+    assert later_count == first_count
+
+    township_count, township = queries_for(
+        client_for(dispatcher_a), "/events/", {"state": "all", "sla": "red"}
+    )
+    assert township_count <= 12
+    assert all(e.grid.code.startswith("330784001") for e in township.context["page"].rows)
+
+    handler_count, _ = queries_for(client_for(market_handler), "/events/")
+    assert handler_count <= 12
+
+    map_count, map_response = queries_for(county, "/events/map.json")
+    assert map_count <= 8
+    assert len(map_response.json()["points"]) == 5000
