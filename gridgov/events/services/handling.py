@@ -2,6 +2,8 @@
 closure, rating and reopening; plus returns, rework, merging and rejection. Each function is one
 transaction on a locked event row, with a history row and an audit row."""
 
+from datetime import timedelta
+
 from django.db import transaction
 from django.http import Http404
 
@@ -39,6 +41,9 @@ LEVEL_OF_KIND = {
     UnitKind.COUNTY_CENTRE: HandlingLevel.COUNTY,
     UnitKind.DEPARTMENT: HandlingLevel.COUNTY,
 }
+
+
+REOPEN_DAYS = 7  # a citizen may reopen an event they rated unsatisfied within a week of closing
 
 
 def _need_reason(reason: str, what: str) -> str:
@@ -485,7 +490,13 @@ def rate_event(
         )
         if not is_reporter:
             raise NotYourTurn("只有上报人可以评价")
-        require_state(event, EventState.CLOSED)
+        if event.state == EventState.MERGED:
+            # A merged report shares the handling of the event it went into; its reporter rates
+            # that outcome on their own report, so every reporter's opinion counts once.
+            if _final_event(event).state != EventState.CLOSED:
+                raise Conflict("您的反映已与同一问题合并办理，办结后才能评价")
+        else:
+            require_state(event, EventState.CLOSED)
         if event.rating:
             raise Conflict("已经评价过了")
         event.rating, event.rating_comment, event.rated_at = rating, (comment or "")[:500], now
@@ -499,24 +510,49 @@ def rate_event(
             now=now,
         )
         if rating == Rating.UNSATISFIED:
+            final = _final_event(event)
             notify_unit(
-                township_command_of(event), "unsatisfied", f"群众不满意：{event.number}", event, comment
+                township_command_of(final), "unsatisfied", f"群众不满意：{final.number}", final, comment
             )
     return event
 
 
-def reopen_event(actor: Actor, event_id: int, reason: str) -> Event:
-    """重办: after an unsatisfied rating the dispatcher sends it back to the lead unit (counted)."""
+def _final_event(event: Event) -> Event:
+    """The event a merged report ended up in (merges may chain)."""
+    for _ in range(20):
+        if event.merged_into_id is None:
+            break
+        event = Event.objects.select_related("matter", "grid").get(pk=event.merged_into_id)
+    return event
+
+
+def has_unsatisfied_rating(event: Event) -> bool:
+    return event.rating == Rating.UNSATISFIED or event.merged.filter(rating=Rating.UNSATISFIED).exists()
+
+
+def reopen_event(actor: Actor, event_id: int, reason: str, *, citizen: Citizen | None = None) -> Event:
+    """重办: after an unsatisfied rating (of the event or of a report merged into it) the dispatcher
+    sends it back to the lead unit (counted). The citizen who reported it and rated it unsatisfied
+    may reopen it too, within REOPEN_DAYS of the closing."""
     reason = _need_reason(reason, "重办理由")
     now = clock.now()
     with transaction.atomic():
         event = lock_event(actor, event_id)
         require_state(event, EventState.CLOSED)
-        if event.rating != Rating.UNSATISFIED:
-            raise Conflict("只有评价为不满意的事件可以重办")
-        unit = acting_unit(
-            actor, event.dispatched_by_unit or township_command_of(event), roles=DISPATCH_ROLES
-        )
+        if citizen is not None:
+            if event.reporter_citizen_id != citizen.pk:
+                raise NotYourTurn("只有上报人可以申请重办")
+            if event.rating != Rating.UNSATISFIED:
+                raise Conflict("评价为不满意后才能申请重办")
+            if event.closed_at and now - event.closed_at > timedelta(days=REOPEN_DAYS):
+                raise Conflict(f"结案已超过 {REOPEN_DAYS} 天，请重新上报")
+            unit = township_command_of(event)
+        else:
+            if not has_unsatisfied_rating(event):
+                raise Conflict("只有评价为不满意的事件可以重办")
+            unit = acting_unit(
+                actor, event.dispatched_by_unit or township_command_of(event), roles=DISPATCH_ROLES
+            )
         lead = event.lead_unit
         Assignment.objects.create(
             event=event, unit=lead, role=AssignmentRole.LEAD, state=AssignmentState.ACCEPTED, accepted_at=now

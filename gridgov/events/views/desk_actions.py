@@ -18,13 +18,13 @@ from ..choices import (
     OPEN_STATES,
     AssignmentState,
     EventState,
-    Rating,
     RequestState,
     SupervisionState,
 )
 from ..duplicates import find_duplicates
 from ..errors import BadRequest
 from ..selectors import events_for, history_of
+from ..services.handling import has_unsatisfied_rating
 
 MAX_UPLOAD_PHOTOS = 9
 DISPATCHER_ROLES = {Role.DISPATCHER, Role.ADMINISTRATOR}
@@ -161,7 +161,7 @@ def available_actions(user, event, assignments) -> set[str]:
         acts.add("verify")
     if event.state == EventState.PARKED and (dispatcher or event.lead_unit_id == user.unit_id):
         acts.add("unpark")
-    if event.state == EventState.CLOSED and event.rating == Rating.UNSATISFIED and dispatcher:
+    if event.state == EventState.CLOSED and dispatcher and has_unsatisfied_rating(event):
         acts.add("reopen")
     if event.state in OPEN_STATES and (
         role in SUPERVISOR_ROLES
