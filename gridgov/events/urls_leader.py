@@ -1,6 +1,6 @@
-from django.urls import path  # noqa: F401
+from django.urls import path
 
-from .views import leader as views  # noqa: F401
+from .views import leader as views
 
 app_name = "leader"
-urlpatterns = []
+urlpatterns = [path("", views.overview, name="overview")]
