@@ -87,6 +87,23 @@ def _demo_county(transactional_db, live_server, _fast_passwords):
 
     if User.objects.filter(username__in=PERSONAS).count() < len(PERSONAS):
         call_command("seed_demo", "--scale", "small", "--quiet-logins", stdout=io.StringIO())
+    _restore_migration_data()
+
+
+def _restore_migration_data():
+    """The flush also wipes what data migrations wrote: the working calendar (deadlines need it) and
+    the default escalation ladder. Put them back the way the migrations do."""
+    from importlib import import_module
+
+    from django.apps import apps
+
+    from gridgov.events.models import EscalationStep
+    from gridgov.workcal.models import CalendarDay
+
+    if not CalendarDay.objects.exists():
+        import_module("gridgov.workcal.migrations.0002_seed_calendar").seed_calendar(apps, None)
+    if not EscalationStep.objects.exists():
+        import_module("gridgov.events.migrations.0002_default_escalation_ladder").add_ladder(apps, None)
 
 
 @pytest.fixture

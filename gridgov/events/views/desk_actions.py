@@ -153,10 +153,16 @@ def available_actions(user, event, assignments) -> set[str]:
         if event.state == EventState.REPORTED and (user.unit and user.unit.kind == UnitKind.TOWNSHIP_COMMAND):
             acts.add("escalate")
     my_parts = {a.state for a in assignments if a.unit_id == user.unit_id}
-    if AssignmentState.PENDING in my_parts and event.state == EventState.DISPATCHED:
-        acts |= {"accept", "return"}
+    handling = event.state in (EventState.DISPATCHED, EventState.IN_PROGRESS)
+    is_lead = event.lead_unit_id is not None and event.lead_unit_id == user.unit_id
+    if AssignmentState.PENDING in my_parts and handling:
+        acts.add("accept")  # a co-unit accepts its own part, also after the lead has
+    if is_lead and handling and my_parts & {AssignmentState.PENDING, AssignmentState.ACCEPTED}:
+        acts.add("return")
     if AssignmentState.ACCEPTED in my_parts and event.state == EventState.IN_PROGRESS:
-        acts |= {"progress", "finish", "extension", "parking"}
+        acts |= {"progress", "finish"}
+        if is_lead:
+            acts |= {"extension", "parking"}
     if event.state == EventState.HANDLED and mine:
         acts.add("verify")
     if event.state == EventState.PARKED and (dispatcher or event.lead_unit_id == user.unit_id):
