@@ -1,10 +1,11 @@
 from django.conf import settings
 from django.contrib import admin
 from django.contrib.auth import views as auth_views
-from django.urls import include, path
+from django.urls import include, path, re_path
 
 from gridgov.accounts import views as account_views
 from gridgov.core.api import api
+from gridgov.integration.open311 import views as open311_views
 
 admin.site.site_header = "基层治理平台 管理后台"
 admin.site.site_title = "基层治理平台"
@@ -24,6 +25,8 @@ urlpatterns = [
     path("leader/", include("gridgov.events.urls_leader")),
     path("citizen/", include("gridgov.citizens.urls")),
     path("open311/v2/", include("gridgov.integration.open311.urls")),
+    # Open311 clients look for the discovery document one level above the version.
+    re_path(r"^open311/discovery\.(?P<fmt>[A-Za-z0-9]+)$", open311_views.discovery),
     path("api/v1/", api.urls),
     path("admin/", admin.site.urls),
 ]
