@@ -1,6 +1,6 @@
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.forms import AuthenticationForm
-from django.shortcuts import render
+from django.shortcuts import redirect, render
 
 from gridgov.audit.models import AuditEntry
 from gridgov.core.views import ScopedListView, staff_required
@@ -37,6 +37,8 @@ ROLE_TASKS = {
 @staff_required
 def home(request):
     user = request.user
+    if not user.is_superuser and user.role == Role.GRID_WORKER:
+        return redirect("field:today")  # a grid worker's day starts on the phone workbench
     roots = list(root_regions_for(user))
     summaries = [{"region": root, "counts": counts_by_level(user, root)} for root in roots]
     role = Role.ADMINISTRATOR if user.is_superuser else Role(user.role)

@@ -8,7 +8,8 @@ from gridgov.accounts.choices import Role
 
 ALL = set(Role.values)
 NAVIGATION = [
-    ("我的工作", "home", ALL),
+    ("现场工作台", "field:today", {Role.GRID_WORKER}),
+    ("我的工作", "home", ALL - {Role.GRID_WORKER}),
     ("事件", "desk:queue", ALL),
     ("任务下派", "tasks:list", ALL),
     ("领导总览", "leader:overview", "gridgov.events.views.leader.may_lead"),

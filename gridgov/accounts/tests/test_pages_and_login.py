@@ -55,7 +55,9 @@ def test_passwords_are_hashed_with_argon2_by_default():
 
 def test_the_home_page_shows_the_jurisdiction_of_each_role(client_for, dispatcher_a, grid_worker, sysadmin):
     assert "东城街道" in client_for(dispatcher_a).get("/").content.decode()
-    page = client_for(grid_worker).get("/").content.decode()
+    worker_home = client_for(grid_worker).get("/", follow=True)
+    assert worker_home.redirect_chain == [("/field/", 302)]
+    page = worker_home.content.decode()
     assert grid_worker.unit.territory.name in page and "乡镇（街道）</span>" not in page
     admin_page = client_for(sysadmin).get("/").content.decode()
     assert "审计日志" in admin_page and "区划导入导出" in admin_page
