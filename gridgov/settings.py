@@ -183,3 +183,8 @@ LOGGING = {
 
 # The territory this installation serves (GB/T 2260 code); seed_demo builds Yongkang.
 GRIDGOV_COUNTY_CODE = os.environ.get("GRIDGOV_COUNTY_CODE", "330784")
+
+# Citizen sign-in (gridgov/citizens). The demo shows the one-time code on screen instead of sending
+# an SMS: switch this off in production and name an SMS sender, or anyone can sign in as any phone.
+CITIZEN_OTP_SHOW_ON_SCREEN = _env_flag("CITIZEN_OTP_SHOW_ON_SCREEN", True)
+CITIZEN_SMS_SENDER = os.environ.get("CITIZEN_SMS_SENDER", "")  # dotted path of send(phone, text)

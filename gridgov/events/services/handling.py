@@ -493,7 +493,7 @@ def rate_event(
         if event.state == EventState.MERGED:
             # A merged report shares the handling of the event it went into; its reporter rates
             # that outcome on their own report, so every reporter's opinion counts once.
-            if _final_event(event).state != EventState.CLOSED:
+            if final_event(event).state != EventState.CLOSED:
                 raise Conflict("您的反映已与同一问题合并办理，办结后才能评价")
         else:
             require_state(event, EventState.CLOSED)
@@ -510,14 +510,14 @@ def rate_event(
             now=now,
         )
         if rating == Rating.UNSATISFIED:
-            final = _final_event(event)
+            final = final_event(event)
             notify_unit(
                 township_command_of(final), "unsatisfied", f"群众不满意：{final.number}", final, comment
             )
     return event
 
 
-def _final_event(event: Event) -> Event:
+def final_event(event: Event) -> Event:
     """The event a merged report ended up in (merges may chain)."""
     for _ in range(20):
         if event.merged_into_id is None:
