@@ -12,7 +12,6 @@ from gridgov.events.models import Event
 
 from .conftest import (
     TOWNSHIP_B,
-    as_actor,
     dispatched,
     handled,
     in_progress,
