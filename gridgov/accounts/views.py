@@ -25,11 +25,11 @@ class LoginView(auth_views.LoginView):
 
 
 ROLE_TASKS = {
-    Role.DISPATCHER: ["查看辖区区划与网格分布", "核对辖区单位与平台设置", "按网格定位上报地点"],
-    Role.HANDLER: ["查看本单位信息与管辖范围"],
-    Role.SUPERVISOR: ["掌握辖区网格与人口分布"],
-    Role.GRID_WORKER: ["熟悉本网格边界与常住人口"],
-    Role.LEADER: ["查看辖区区划概况"],
+    Role.DISPATCHER: ["受理上报、按清单派遣或联合派遣", "合并重复事件、审批延期与挂账", "盯住预警和超期，必要时督办或上报县级"],
+    Role.HANDLER: ["签收本单位的派遣事件与协办任务", "报告进展、上传处置照片、按期办结", "办理上级下派的任务并反馈"],
+    Role.SUPERVISOR: ["查看领导总览中的超期与按期结案率", "对超期事件发出督办并跟踪反馈"],
+    Role.GRID_WORKER: ["巡查上报、就地解决", "核查处置结果，不合格退回返工", "办理下派到本网格的任务"],
+    Role.LEADER: ["查看各乡镇在办、超期和按期结案率", "对重点事件督办并跟踪反馈"],
     Role.ADMINISTRATOR: ["维护区划（导入、导出、校验）", "查看审计日志", "为机器客户端签发接口令牌"],
 }
 
@@ -45,6 +45,7 @@ def home(request):
     recent_audit = AuditEntry.objects.restrict(user)[:8] if role == Role.ADMINISTRATOR else []
     my_actions = AuditEntry.objects.filter(actor=user)[:8]
     from gridgov.events.selectors import my_work
+    from gridgov.events.views.leader import may_lead
 
     work = my_work(user)
     return render(
@@ -57,6 +58,7 @@ def home(request):
             "recent_audit": recent_audit,
             "my_actions": my_actions,
             "work": work,
+            "may_lead": may_lead(user),
         },
     )
 

@@ -80,13 +80,14 @@ def my_work(user) -> dict:
 
     if not getattr(user, "unit_id", None):
         return {"by_state": [], "overdue": 0, "latest": [], "subtasks": 0, "unread": 0}
-    waiting = Event.objects.restrict(user).filter(owner_unit_id=user.unit_id, state__in=OPEN_STATES)
+    # The same "waiting for my unit" as the queue's 本单位待办: owned, or a live lead/co sub-task.
+    waiting = events_for(user, open_only=True, unit_id=user.unit_id)
     by_state = list(waiting.values("state").annotate(n=Count("id")).order_by("state"))
     labels = dict(Event._meta.get_field("state").choices)
     return {
-        "by_state": [{"label": labels[row["state"]], "count": row["n"]} for row in by_state],
+        "by_state": [{"state": row["state"], "label": labels[row["state"]], "count": row["n"]} for row in by_state],
         "overdue": waiting.filter(overdue=True).count(),
-        "latest": list(waiting.select_related("matter").order_by("stage_deadline")[:8]),
+        "latest": list(waiting.order_by("stage_deadline")[:8]),
         "subtasks": DownwardSubTask.objects.filter(unit_id=user.unit_id).exclude(state="done").count(),
         "unread": Notification.objects.filter(user=user, read_at__isnull=True).count(),
     }
