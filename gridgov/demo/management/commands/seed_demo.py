@@ -58,4 +58,10 @@ class Command(BaseCommand):
             self.stdout.write(self.style.SUCCESS(f"\n演示账号（密码均为 {DEMO_PASSWORD}）："))
             for p in personas():
                 self.stdout.write(f"  {p.username:<22} {p.purpose}")
-            self.stdout.write(f"  群众（手机号登录）        {CITIZEN_PHONE}")
+            self.stdout.write(
+                f"  群众端 /citizen/          手机号 {CITIZEN_PHONE}（或任意手机号），验证码直接显示在页面上"
+            )
+            self.stdout.write(
+                "  每个单位另有一个办理账号「单位代码-角色」，如 t001-platform-2-handler（东城街道经济生态平台）"
+            )
+            self.stdout.write("  工作人员登录：/accounts/login/；网格员登录后进入手机工作台 /field/")
