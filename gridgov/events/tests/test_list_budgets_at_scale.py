@@ -75,7 +75,7 @@ def queries_for(client, path, params=None) -> tuple[int, object]:
 
 
 def test_list_pages_keep_their_query_budgets_with_100000_events(
-    hundred_thousand_events, client_for, county_dispatcher, dispatcher_a, market_handler
+    hundred_thousand_events, client_for, county_dispatcher, dispatcher_a, market_handler, grid_worker, leader
 ):
     assert Event.objects.count() > EVENTS
     county = client_for(county_dispatcher)
@@ -100,3 +100,18 @@ def test_list_pages_keep_their_query_budgets_with_100000_events(
     map_count, map_response = queries_for(county, "/events/map.json")
     assert map_count <= 8
     assert len(map_response.json()["points"]) == 5000
+
+    # Every copy names the demo grid worker as reporter: "my reports" pages through all of them.
+    worker = client_for(grid_worker)
+    today_count, _ = queries_for(worker, "/field/")
+    assert today_count <= 10
+    mine_count, mine = queries_for(worker, "/field/mine/", {"show": "all"})
+    assert mine_count <= 6
+    later_mine_count, _ = queries_for(
+        worker, "/field/mine/", {"show": "all", "after": mine.context["next_cursor"]}
+    )
+    assert later_mine_count == mine_count
+
+    overview_count, overview = queries_for(client_for(leader), "/leader/")
+    assert overview_count <= 10
+    assert overview.context is not None
