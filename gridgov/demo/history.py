@@ -283,7 +283,12 @@ class Simulation:
             self.after(clock.now(), 120, lambda: self.finish(event, unit))  # wait for the co-units
             return
         if event.overdue and self.leader and self.rng.random() < 0.3:
-            services.issue_supervision(Actor(user=self.leader), event.pk, "请加快办理，按期反馈结果", "1d")
+            order = services.issue_supervision(
+                Actor(user=self.leader), event.pk, "请加快办理，按期反馈结果", "1d"
+            )
+            # Most units answer the order as they report the work done; some leave it open.
+            if self.rng.random() < 0.8:
+                services.answer_supervision(self.actor_for(unit), order.pk, "已加派人手，今日处置完毕")
         services.finish_event(self.actor_for(unit), event.pk, "已按要求处置完毕，现场已恢复")
         event.refresh_from_db()
         self.after(
