@@ -10,7 +10,7 @@ header `X-Field-Submit`) with `{"url": …}`, so a form can be retried after a l
 
 import math
 import uuid
-from datetime import UTC, datetime, timedelta
+from datetime import datetime
 from functools import wraps
 
 from django.contrib import messages
@@ -26,6 +26,7 @@ from gridgov.accounts.choices import Role
 from gridgov.audit.actor import Actor
 from gridgov.audit.models import ACTION_LABELS
 from gridgov.core import clock
+from gridgov.core.keyset import keyset_page
 from gridgov.matters.classifier import MAX_TEXT, classify
 from gridgov.matters.lookup import current_version, matter_by_code
 
@@ -342,25 +343,6 @@ FILTERS = {
 }
 
 
-EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
-MICROSECOND = timedelta(microseconds=1)
-
-
-def _cursor_of(event: Event) -> str:
-    return f"{(event.reported_at - EPOCH) // MICROSECOND}_{event.pk}"
-
-
-def _cursor(text: str) -> Q | None:
-    """Keyset position "<reported_at µs since 1970>_<id>": the rows after it in (-reported_at, -id)
-    order (exact integers, so a row sharing the instant is neither skipped nor repeated)."""
-    try:
-        micros, pk = (int(part) for part in text.split("_"))
-        moment = EPOCH + micros * MICROSECOND
-    except (ValueError, OverflowError):
-        return None
-    return Q(reported_at__lt=moment) | Q(reported_at=moment, id__lt=pk)
-
-
 @grid_worker_required
 def mine(request):
     user = request.user
@@ -372,16 +354,9 @@ def mine(request):
         .filter(reporter_user=user)
         .filter(FILTERS[chosen][1])
         .select_related("matter", "owner_unit")
-        .order_by("-reported_at", "-id")
     )
-    after = request.GET.get("after", "")
-    position = _cursor(after) if after else None
-    if position is not None:
-        events = events.filter(position)
-    rows = _with_remaining(events[: PAGE_SIZE + 1], clock.now())
-    more = len(rows) > PAGE_SIZE
-    rows = rows[:PAGE_SIZE]
-    next_cursor = _cursor_of(rows[-1]) if more else ""
+    page = keyset_page(events, request.GET.get("after", ""), field="reported_at", size=PAGE_SIZE)
+    rows = _with_remaining(page.rows, clock.now())
     return render(
         request,
         "events/field/mine.html",
@@ -390,8 +365,8 @@ def mine(request):
             "events": rows,
             "filters": [(key, label) for key, (label, _) in FILTERS.items()],
             "show": chosen,
-            "next_cursor": next_cursor,
-            "paged": position is not None,
+            "next_cursor": page.next_cursor or "",
+            "paged": not page.is_first,
         },
     )
 
