@@ -116,3 +116,118 @@ def user_for_token(raw: str) -> User | None:
     if token.last_used_at is None or (now - token.last_used_at).total_seconds() > 60:
         ApiToken.objects.filter(pk=token.pk).update(last_used_at=now)
     return token.user
+
+
+# -- staff accounts from the administrator's pages (/staff/) -----------------------------------------
+
+GENERATED_PASSWORD_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZabcdefghijkmnpqrstuvwxyz23456789"  # no 0/O, 1/l/I
+GENERATED_PASSWORD_LENGTH = 14
+
+
+class StaffChangeRefused(ValueError):
+    """A change to a staff account that is not allowed; the message says why, in Chinese."""
+
+
+def generate_password() -> str:
+    """A random password that is easy to read out and type (no look-alike characters)."""
+    import secrets
+
+    return "".join(secrets.choice(GENERATED_PASSWORD_ALPHABET) for _ in range(GENERATED_PASSWORD_LENGTH))
+
+
+def _acting_user_id(actor: Actor):
+    return getattr(actor.user, "pk", None)
+
+
+def _check_may_manage(actor: Actor, user: User) -> None:
+    """Only a superuser changes a superuser: an administrator must not be able to take over one."""
+    if user.is_superuser and not getattr(actor.user, "is_superuser", False):
+        raise StaffChangeRefused("超级管理员账号只能由超级管理员修改")
+
+
+def set_user_active(actor: Actor, user: User, active: bool) -> bool:
+    """Deactivate or reactivate a staff account; returns whether anything changed.
+
+    A deactivated user can no longer log in, their sessions stop working and their API tokens are
+    refused (`user_for_token` checks `is_active`); nothing of theirs is deleted.
+    """
+    if not active and _acting_user_id(actor) == user.pk:
+        raise StaffChangeRefused("不能停用自己的账号")
+    _check_may_manage(actor, user)
+    from gridgov.core import clock
+
+    with transaction.atomic():
+        changed = User.objects.filter(pk=user.pk, is_active=not active).update(
+            is_active=active, updated_at=clock.now()
+        )
+        if changed:
+            record(
+                actor,
+                "user.reactivate" if active else "user.deactivate",
+                user,
+                before={"is_active": not active},
+                after={"is_active": active},
+            )
+            transaction.on_commit(_staff_changed)
+    user.is_active = active
+    return bool(changed)
+
+
+def reset_password(actor: Actor, user: User) -> str:
+    """Give `user` a new generated password and return it (it is stored only as a hash).
+
+    The user's other sessions end (Django checks the password hash on every request) and failed
+    logins recorded against the username are forgotten, so a locked-out user can log in at once.
+    """
+    _check_may_manage(actor, user)
+    raw = generate_password()
+    with transaction.atomic():
+        locked = User.objects.select_for_update().get(pk=user.pk)
+        locked.set_password(raw)
+        locked.save(update_fields=["password", "updated_at"])
+        record(actor, "user.reset_password", locked)
+        username = locked.username
+        transaction.on_commit(lambda: _forget_failed_logins(username))
+    user.password = locked.password
+    return raw
+
+
+def _forget_failed_logins(username: str) -> None:
+    from axes.utils import reset
+
+    reset(username=username)
+
+
+def update_staff_user(
+    actor: Actor, user: User, *, unit: Unit | None, role: str, display_name: str, phone: str
+) -> bool:
+    """Move a staff member to another unit or role, or correct their name and phone; returns
+    whether anything changed. Administrators cannot change their own role or unit (no self-lockout)."""
+    _check_may_manage(actor, user)
+    if _acting_user_id(actor) == user.pk and (role != user.role or unit != user.unit):
+        raise StaffChangeRefused("不能修改自己的角色或单位，请另一位系统管理员操作")
+    with transaction.atomic():
+        locked = User.objects.select_for_update().select_related("unit").get(pk=user.pk)
+        values = {"unit": unit, "role": role, "display_name": display_name, "phone": phone}
+        changed = [name for name, value in values.items() if getattr(locked, name) != value]
+        if not changed:
+            return False
+
+        def shown(name, value):
+            return value.code if name == "unit" and value is not None else (value or "")
+
+        before = {name: shown(name, getattr(locked, name)) for name in changed}
+        for name in changed:
+            setattr(locked, name, values[name])
+        locked.save(update_fields=[*changed, "updated_at"])
+        record(
+            actor,
+            "user.update",
+            locked,
+            before=before,
+            after={name: shown(name, values[name]) for name in changed},
+        )
+        transaction.on_commit(_staff_changed)
+    for name, value in values.items():
+        setattr(user, name, value)
+    return True

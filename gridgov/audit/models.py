@@ -12,6 +12,17 @@ ACTION_LABELS = {
     "event.accept": "签收",
     "event.return": "回退",
     "event.finish": "办结",
+    "user.deactivate": "停用账号",
+    "user.reactivate": "恢复账号",
+    "user.reset_password": "重置密码",
+    "webhook.create": "新增 Webhook 订阅",
+    "webhook.enable": "启用 Webhook",
+    "webhook.disable": "停用 Webhook",
+    "webhook.rotate_secret": "更换 Webhook 签名密钥",
+    "ladder.add": "新增升级步骤",
+    "ladder.change": "修改升级步骤",
+    "ladder.remove": "删除升级步骤",
+    "events.export": "导出事件列表",
     "event.progress": "报告进展",
     "event.co_finish": "协办完成",
     "event.verify": "核查",
@@ -53,6 +64,7 @@ ACTION_LABELS = {
     "workcal.set_day": "修改工作日历",
     "workcal.provisional_year": "临时录入工作日历",
     "citizen.create": "登记群众",
+    "citizen.sign_in": "群众登录",
 }
 
 

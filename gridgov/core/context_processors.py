@@ -16,8 +16,9 @@ NAVIGATION = [
     ("区划地图", "regions:map", ALL),
     ("单位", "accounts:units", ALL),
     ("事项清单", "matters:catalogue", ALL),
-    ("区划导入导出", "regions:import", {Role.ADMINISTRATOR}),
-    ("审计日志", "audit:list", {Role.ADMINISTRATOR}),
+    # One entry for the administrator: the index links to accounts, calendar, webhooks, ladder,
+    # territory import, catalogue and audit log.
+    ("系统管理", "staff:index", {Role.ADMINISTRATOR}),
 ]
 
 

@@ -113,7 +113,10 @@ def deliver_due(now=None) -> dict[str, int]:
     now = now or timezone.now()
     counts = {"delivered": 0, "retry": 0, "failed": 0}
     due = list(
-        WebhookDelivery.objects.filter(state=WebhookDelivery.State.PENDING, next_attempt_at__lte=now)
+        # A disabled endpoint's queued deliveries wait (they go out if it is enabled again).
+        WebhookDelivery.objects.filter(
+            state=WebhookDelivery.State.PENDING, next_attempt_at__lte=now, endpoint__is_active=True
+        )
         .order_by("next_attempt_at")
         .values_list("id", flat=True)[:BATCH]
     )
