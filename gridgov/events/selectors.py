@@ -85,7 +85,9 @@ def my_work(user) -> dict:
     by_state = list(waiting.values("state").annotate(n=Count("id")).order_by("state"))
     labels = dict(Event._meta.get_field("state").choices)
     return {
-        "by_state": [{"state": row["state"], "label": labels[row["state"]], "count": row["n"]} for row in by_state],
+        "by_state": [
+            {"state": row["state"], "label": labels[row["state"]], "count": row["n"]} for row in by_state
+        ],
         "overdue": waiting.filter(overdue=True).count(),
         "latest": list(waiting.order_by("stage_deadline")[:8]),
         "subtasks": DownwardSubTask.objects.filter(unit_id=user.unit_id).exclude(state="done").count(),
