@@ -207,7 +207,7 @@ def update_staff_user(
     if _acting_user_id(actor) == user.pk and (role != user.role or unit != user.unit):
         raise StaffChangeRefused("不能修改自己的角色或单位，请另一位系统管理员操作")
     with transaction.atomic():
-        locked = User.objects.select_for_update().select_related("unit").get(pk=user.pk)
+        locked = User.objects.select_for_update(of=("self",)).select_related("unit").get(pk=user.pk)
         values = {"unit": unit, "role": role, "display_name": display_name, "phone": phone}
         changed = [name for name, value in values.items() if getattr(locked, name) != value]
         if not changed:

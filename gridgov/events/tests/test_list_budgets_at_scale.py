@@ -67,17 +67,38 @@ def hundred_thousand_events(grid_worker):
     return template
 
 
-def queries_for(client, path, params=None) -> tuple[int, object]:
+class Counted(int):
+    """A query count that remembers its SQL, so a failing comparison shows what differs."""
+
+    sql: list[str]
+
+    def __repr__(self) -> str:
+        return f"{int(self)} queries:\n" + "\n".join(q[:160] for q in self.sql)
+
+
+def queries_for(client, path, params=None) -> tuple[Counted, object]:
     with CaptureQueriesContext(connection) as captured:
         response = client.get(path, params or {})
     assert response.status_code == 200
-    return len(captured), response
+    count = Counted(len(captured))
+    count.sql = [q["sql"] for q in captured.captured_queries]
+    return count, response
 
 
 def test_list_pages_keep_their_query_budgets_with_100000_events(
-    hundred_thousand_events, client_for, county_dispatcher, dispatcher_a, market_handler, grid_worker, leader
+    hundred_thousand_events,
+    client_for,
+    county_dispatcher,
+    dispatcher_a,
+    market_handler,
+    grid_worker,
+    leader,
+    monkeypatch,
 ):
     assert Event.objects.count() > EVENTS
+    # The current catalogue version is re-read every 5 s; on a slow machine a page of 128,000 rows
+    # can take longer than that, and the re-read is not what these budgets measure.
+    monkeypatch.setattr("gridgov.matters.lookup.CURRENT_TTL", 3600.0)
     county = client_for(county_dispatcher)
     county.get("/events/")  # warm the per-process caches once
 
