@@ -83,11 +83,29 @@ def transition(
         event.state = to_state
     event.revision += 1
     event.save(update_fields=sorted({*fields, "state", "revision", "updated_at"}))
+    return write_history(event, actor, action, from_state=old, unit=unit, reason=reason, data=data, now=now)
+
+
+def write_history(
+    event: Event,
+    actor: Actor,
+    action: str,
+    *,
+    from_state: str,
+    unit: Unit | None = None,
+    reason: str = "",
+    data: dict | None = None,
+    now=None,
+) -> EventHistory:
+    """The rows every transition leaves once the event row holds its new state: the history row,
+    the audit row and the queued webhooks. `transition` calls it after its UPDATE; intake calls it
+    after the INSERT that created the event in its first state (no second write of the row)."""
+    now = now or clock.now()
     user = actor.user if actor.user is not None and getattr(actor.user, "pk", None) else None
     history = EventHistory.objects.create(
         event=event,
         action=action,
-        from_state=old,
+        from_state=from_state,
         to_state=event.state,
         actor=user,
         actor_label=str(actor)[:80],
@@ -100,7 +118,7 @@ def transition(
         actor,
         f"event.{action}",
         event,
-        before={"state": old},
+        before={"state": from_state},
         after={"state": event.state},
         reason=reason,
     )

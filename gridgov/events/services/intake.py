@@ -5,7 +5,7 @@ import uuid
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
 
 from gridgov.accounts.jurisdiction import territory_of
@@ -28,7 +28,7 @@ from ..errors import BadRequest
 from ..models import Event
 from ..notify import notify_unit
 from ..photos import attach_photo, check_photo
-from .base import transition
+from .base import write_history
 
 MAX_DESCRIPTION = 2000
 MAX_PHOTOS = 9
@@ -184,15 +184,55 @@ def _wgs84(report: Report) -> tuple[float, float]:
     return float(report.lon), float(report.lat)
 
 
+def _reserve_event_id() -> int | None:
+    """The primary key the next event will get, taken before its INSERT so that its number
+    (which contains the key) is written with the row, not by a second UPDATE: on PostgreSQL
+    that would write a new version of the row and, the number being indexed, an entry in every
+    one of its indexes (nineteen). None where no safe way is known: the caller then numbers the
+    event after its insert.
+
+    PostgreSQL: `nextval` of the id column's own sequence, which the column default draws from
+    too, so other inserts can never take the same key (a rolled-back report leaves a gap, as
+    any sequence does). SQLite: one past the AUTOINCREMENT high-water mark, read inside the
+    intake transaction, which holds the database's only write lock from its BEGIN IMMEDIATE.
+    """
+    table = Event._meta.db_table
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT nextval(pg_get_serial_sequence(%s, 'id'))", [table])
+            return cursor.fetchone()[0]
+    options = connection.settings_dict.get("OPTIONS", {})
+    immediate = options.get("transaction_mode") == "IMMEDIATE" and connection.in_atomic_block
+    if connection.vendor == "sqlite" and immediate:
+        with connection.cursor() as cursor:
+            cursor.execute(
+                "SELECT MAX(COALESCE((SELECT seq FROM sqlite_sequence WHERE name = %s), 0),"
+                f" COALESCE((SELECT MAX(id) FROM {connection.ops.quote_name(table)}), 0)) + 1",
+                [table],
+            )
+            return cursor.fetchone()[0]
+    return None
+
+
+def event_number(reported_at: datetime, pk: int) -> str:
+    """YK + the report's Beijing date + the key, six digits at least: YK20261124000731."""
+    return f"YK{reported_at.astimezone(timezone.get_current_timezone()):%Y%m%d}{pk:06d}"
+
+
 def _create(
     actor, report, text, grid, version, matter, suggestions, overridden, planned, citizen, reported_at, now
 ) -> Event:
     command = township_command(grid.code)
     lon, lat = _wgs84(report)
     user = actor.user if actor.user is not None and getattr(actor.user, "pk", None) else None
+    pk = _reserve_event_id()
     event = Event(
-        number=uuid.uuid4().hex[:20],
+        id=pk,
+        # Without a reserved key the number is written after the insert; until then it only
+        # has to be unique.
+        number=event_number(reported_at, pk) if pk is not None else uuid.uuid4().hex[:20],
         state=EventState.REPORTED,
+        revision=1,  # the report is the event's first transition
         channel=report.channel,
         urgency=report.urgency,
         description=text,
@@ -217,18 +257,22 @@ def _create(
         idempotency_key=report.idempotency_key or None,
     )
     start_stage(event, Stage.DISPATCH, now)
-    event.save()
-    event.number = f"YK{reported_at.astimezone(timezone.get_current_timezone()):%Y%m%d}{event.pk:06d}"
+    event.save(force_insert=True)
+    if pk is None:
+        event.number = event_number(reported_at, event.pk)
+        event.save(update_fields=["number"])
     for name, content in report.photos:
         attach_photo(event, PhotoKind.REPORT, name, content, event.reporter_label)
-    transition(
+    # The INSERT above is the transition into REPORTED; what remains are its history, audit and
+    # webhook rows.
+    write_history(
         event,
         actor,
         "report",
+        from_state=EventState.REPORTED,
         unit=user.unit if user else None,
         reason=f"{Channel(report.channel).label}上报",
         data={"matter": matter.code, "suggested": [s.code for s in suggestions], "overridden": overridden},
-        fields=["number"],
         now=now,
     )
     notify_unit(command, "new_event", f"新事件待受理：{matter.name}", event, text[:100])
