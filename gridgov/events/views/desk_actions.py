@@ -116,27 +116,37 @@ def _verify(actor, event, request) -> str:
     return "核查通过，已结案" if passed else "已退回返工"
 
 
+def _done(service, message: str, *fields: str, photos: bool = False):
+    """A form action that passes the named POST fields (and the uploaded photos) to `service` and
+    answers with a fixed message."""
+
+    def run(actor, event, request) -> str:
+        values = [request.POST.get(name, "") for name in fields]
+        if photos:
+            values.append(_photos(request))
+        service(actor, event.pk, *values)
+        return message
+
+    return run
+
+
 # action name → function(actor, event, request) → the message shown after success
 ACTIONS = {
     "dispatch": _dispatch,
-    "reclassify": lambda a, e, r: (
-        services.reclassify_event(a, e.pk, r.POST.get("matter", ""), _reason(r)) and "已改判事项"
-    ),
-    "escalate": lambda a, e, r: services.escalate_to_county(a, e.pk, _reason(r)) and "已上报县级社会治理中心",
-    "reject": lambda a, e, r: services.reject_event(a, e.pk, _reason(r)) and "已不予受理",
+    "reclassify": _done(services.reclassify_event, "已改判事项", "matter", "reason"),
+    "escalate": _done(services.escalate_to_county, "已上报县级社会治理中心", "reason"),
+    "reject": _done(services.reject_event, "已不予受理", "reason"),
     "merge": _merge,
-    "accept": lambda a, e, r: services.accept_event(a, e.pk) and "已签收",
-    "return": lambda a, e, r: services.return_event(a, e.pk, _reason(r)) and "已回退调度单位",
-    "progress": lambda a, e, r: (
-        services.report_event_progress(a, e.pk, r.POST.get("note", ""), _photos(r)) and "进展已记录"
-    ),
-    "finish": lambda a, e, r: services.finish_event(a, e.pk, r.POST.get("note", ""), _photos(r)) and "已办结",
+    "accept": _done(services.accept_event, "已签收"),
+    "return": _done(services.return_event, "已回退调度单位", "reason"),
+    "progress": _done(services.report_event_progress, "进展已记录", "note", photos=True),
+    "finish": _done(services.finish_event, "已办结", "note", photos=True),
     "extension": _extension,
-    "parking": lambda a, e, r: services.request_parking(a, e.pk, _reason(r)) and "挂账申请已提交，等待审批",
+    "parking": _done(services.request_parking, "挂账申请已提交，等待审批", "reason"),
     "decide": _decide,
-    "unpark": lambda a, e, r: services.unpark_event(a, e.pk, _reason(r)) and "已恢复办理",
+    "unpark": _done(services.unpark_event, "已恢复办理", "reason"),
     "verify": _verify,
-    "reopen": lambda a, e, r: services.reopen_event(a, e.pk, _reason(r)) and "已重办",
+    "reopen": _done(services.reopen_event, "已重办", "reason"),
     "supervise": _supervise,
     "answer": _answer,
 }
