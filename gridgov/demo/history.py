@@ -40,6 +40,8 @@ CHANNELS = [
     (Channel.SENSOR, 0.05),
     (Channel.LEADER, 0.05),
 ]
+SHOWCASE_GRID_WORKERS = ("grid_worker", "xicheng_grid_worker")
+SHOWCASE_SHARE = 0.06
 SCAN_TIMES = [(9, 0), (11, 0), (14, 30), (16, 30), (17, 45)]
 
 
@@ -72,6 +74,9 @@ class Simulation:
             if user.role != Role.LEADER:
                 self.by_unit.setdefault(user.unit_id, user)
         self.grid_worker = {u.unit.territory_id: u for u in users if u.role == Role.GRID_WORKER}
+        # The demo personas' own grids see more reports, so that their workbench has work on any day.
+        persona_grids = {u.unit.territory_id for u in users if u.username in SHOWCASE_GRID_WORKERS}
+        self.showcase_grids = [g for g in self.grids if g.id in persona_grids]
         self.county_dispatcher = next(
             u for u in users if u.role == Role.DISPATCHER and u.unit.kind == UnitKind.COUNTY_CENTRE
         )
@@ -128,7 +133,8 @@ class Simulation:
     def report(self, moment: datetime) -> None:
         rng = self.rng
         matter = rng.choice(self.matters)
-        grid = rng.choice(self.grids)
+        showcase = bool(self.showcase_grids) and rng.random() < SHOWCASE_SHARE
+        grid = rng.choice(self.showcase_grids if showcase else self.grids)
         channel = rng.choices([c for c, _ in CHANNELS], [w for _, w in CHANNELS])[0]
         citizen = None
         if channel == Channel.GRID_PATROL and grid.id in self.grid_worker:
