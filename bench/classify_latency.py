@@ -4,6 +4,10 @@ Ours: `gridgov.matters.classifier.classify(text)` (jieba + char n-gram TF-IDF + 
 regression). Baseline: a keyword lookup over the same catalogue (the matter whose keywords occur
 most in the text), the simplest thing a system could do; its accuracy is reported beside ours.
 Goals: median ≤ 5 ms per report; top-1 ≥ 85 %, top-3 ≥ 95 % on gridgov/matters/data/heldout_reports.json.
+
+Also reported, outside the goal check: top-1/top-3 on gridgov/matters/data/independent_reports.json, 420
+reports (10 per matter) written by a separate author who never saw the training examples, the keywords or
+the held-out set, and whether they meet the same 85 % / 95 % bar.
 """
 
 import json
@@ -13,7 +17,9 @@ from pathlib import Path
 
 from .framework import Result, benchmark, django_with_demo_db
 
-HELDOUT = Path(__file__).resolve().parent.parent / "gridgov" / "matters" / "data" / "heldout_reports.json"
+DATA = Path(__file__).resolve().parent.parent / "gridgov" / "matters" / "data"
+HELDOUT = DATA / "heldout_reports.json"
+INDEPENDENT = DATA / "independent_reports.json"
 GOAL_MS = 5.0
 
 
@@ -62,6 +68,10 @@ def run() -> Result:
     top1, top3 = accuracy(ours, reports, name_to_code)
     base1, base3 = accuracy(keywords, reports, name_to_code)
     ok = median <= GOAL_MS and top1 >= 0.85 and top3 >= 0.95
+    independent = json.loads(INDEPENDENT.read_text(encoding="utf-8"))
+    ind1, ind3 = accuracy(ours, independent, name_to_code)
+    ind_base1, ind_base3 = accuracy(keywords, independent, name_to_code)
+    ind_verdict = "meets" if ind1 >= 0.85 and ind3 >= 0.95 else "does NOT meet"
     return Result(
         name="classify_latency",
         value=median,
@@ -72,6 +82,9 @@ def run() -> Result:
         ok=ok,
         note=(
             f"held-out ({len(reports)} reports): top-1 {top1:.1%}, top-3 {top3:.1%}; "
-            f"keyword baseline top-1 {base1:.1%}, top-3 {base3:.1%}; p95 {sorted(timings)[int(len(timings) * 0.95)]:.2f} ms"
+            f"keyword baseline top-1 {base1:.1%}, top-3 {base3:.1%}; "
+            f"independent ({len(independent)} reports, not in the goal check): top-1 {ind1:.1%}, top-3 {ind3:.1%} "
+            f"({ind_verdict} 85 % / 95 %), keyword baseline top-1 {ind_base1:.1%}, top-3 {ind_base3:.1%}; "
+            f"p95 {sorted(timings)[int(len(timings) * 0.95)]:.2f} ms"
         ),
     )
