@@ -20,6 +20,8 @@ from decimal import Decimal, InvalidOperation
 from typing import Literal
 from zoneinfo import ZoneInfo
 
+from gridgov.core import caches
+
 TZ = ZoneInfo("Asia/Shanghai")
 CACHE_SECONDS = 60.0
 
@@ -90,6 +92,9 @@ def invalidate_cache() -> None:
         _state = _State()
 
 
+caches.register(invalidate_cache)  # a flushed and restored database must not meet old calendar data
+
+
 def _current_state() -> _State:
     """The live cache, replaced by an empty one once it is older than CACHE_SECONDS."""
     global _state
@@ -124,7 +129,8 @@ class _Calendar:
         periods = self._state.periods
         if periods is None:
             periods = _load_periods()
-            self._state.periods = periods
+            if periods:  # "none configured" is not cached: an administrator is about to add them
+                self._state.periods = periods
         if not periods:
             raise WorkPeriodsMissing()
         return periods
