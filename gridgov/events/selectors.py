@@ -1,8 +1,11 @@
 """Reads of events, always through `restrict`."""
 
+from datetime import timedelta
+
 from django.db.models import Q
 
 from gridgov.accounts.jurisdiction import Action, get_object_for_user
+from gridgov.core import clock
 from gridgov.regions.choices import Level
 from gridgov.regions.codes import subtree_range
 
@@ -31,8 +34,9 @@ def events_for(
     sla=None,
     platform=None,
     unit_id=None,
+    closed_days=None,
 ):
-    """The events `user` may see, filtered. `unit_id` keeps those waiting for that unit: owned by
+    """The events `user` may see, filtered. `closed_days` keeps those closed within that many days. `unit_id` keeps those waiting for that unit: owned by
     it, or with a live sub-task (lead or co-unit) of it."""
     events = Event.objects.restrict(user).select_related("matter", "grid", "owner_unit")
     if state:
@@ -45,6 +49,10 @@ def events_for(
         events = events.filter(sla_filter(sla))
     if platform:
         events = events.filter(matter__platform=platform)
+    if closed_days:
+        if not str(closed_days).isdigit() or not 1 <= int(closed_days) <= 366:
+            raise BadRequest(f"结案天数 {closed_days!r} 应为 1–366 的整数")
+        events = events.filter(closed_at__gte=clock.now() - timedelta(days=int(closed_days)))
     if unit_id:
         live = Assignment.objects.filter(
             unit_id=unit_id, state__in=[AssignmentState.PENDING, AssignmentState.ACCEPTED]

@@ -66,6 +66,26 @@ class TestTheQueue:
         assert bad.status_code == 200
         assert "未知的时限状态" in messages_of(bad)[0]
 
+    def test_closed_within_days_keeps_only_recent_closures(
+        self, client_for, dispatcher_a, grid_worker, economy_handler_a, time_machine
+    ):
+        from datetime import timedelta
+
+        from .conftest import TUESDAY_MORNING, closed
+
+        old = closed(grid_worker, "暴露垃圾", dispatcher_a, economy_handler_a, grid_worker)
+        time_machine.move_to(TUESDAY_MORNING + timedelta(days=40), tick=False)
+        recent = closed(grid_worker, "暴露垃圾", dispatcher_a, economy_handler_a, grid_worker)
+        client = client_for(dispatcher_a)
+
+        page = client.get("/events/", {"state": "closed", "closed_days": "30"})
+        bad = client.get("/events/", {"state": "closed", "closed_days": "-3"})
+
+        numbers = [e.number for e in page.context["page"].rows]
+        assert recent.number in numbers and old.number not in numbers
+        assert "近 30 天结案" in page.context["filters"].describe()
+        assert "结案天数" in messages_of(bad)[0]
+
     def test_a_malformed_township_filter_is_a_message_not_an_error(self, client_for, dispatcher_a):
         page = client_for(dispatcher_a).get("/events/", {"township": "abc"})
         assert page.status_code == 200

@@ -101,7 +101,7 @@ def test_every_figure_links_to_the_event_list_filtered_accordingly(scene, client
     a = row_of(response, TOWNSHIP_A)
     assert a["open_url"] == f"/events/?township={TOWNSHIP_A}"
     assert a["overdue_url"] == f"/events/?township={TOWNSHIP_A}&overdue=1"
-    assert a["closed_url"] == f"/events/?township={TOWNSHIP_A}&state=closed"
+    assert a["closed_url"] == f"/events/?township={TOWNSHIP_A}&state=closed&closed_days=30"
     page = text(response)
     assert f'href="/events/?township={TOWNSHIP_A}&amp;overdue=1"' in page
     assert 'href="/events/?overdue=1"' in page  # the county total

@@ -28,6 +28,7 @@ class QueueFilters:
     channel: str = ""
     overdue: bool = False
     q: str = ""
+    closed_days: str = ""  # closed within that many days (the leader overview's 30-day figures)
 
     @classmethod
     def defaults_for(cls, user) -> "QueueFilters":
@@ -55,6 +56,7 @@ class QueueFilters:
             "overdue": True if self.overdue else None,
             "q": self.q or None,
             "unit_id": user.unit_id if self.scope == "mine" else None,
+            "closed_days": self.closed_days or None,
         }
 
     def as_query(self, **changes) -> str:
@@ -83,6 +85,8 @@ class QueueFilters:
                 parts.append(f"{label}：{value}")
         if self.overdue:
             parts.append("已超期")
+        if self.closed_days:
+            parts.append(f"近 {self.closed_days} 天结案")
         return "，".join(parts)
 
     def options(self, user) -> dict:

@@ -80,7 +80,7 @@ def township_rows(user, now) -> tuple[list[dict], dict]:
             **{k: f.get(k, 0) for k in totals},
             "open_url": queue_url(township=t["code"]),
             "overdue_url": queue_url(township=t["code"], overdue=1),
-            "closed_url": queue_url(township=t["code"], state=EventState.CLOSED),
+            "closed_url": queue_url(township=t["code"], state=EventState.CLOSED, closed_days=WINDOW_DAYS),
         }
         for k in totals:
             totals[k] += row[k]
