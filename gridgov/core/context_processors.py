@@ -20,6 +20,8 @@ NAVIGATION = [
     # territory import, catalogue and audit log.
     ("系统管理", "staff:index", {Role.ADMINISTRATOR}),
 ]
+# Pages reached from an entry's index that live under other addresses: the entry stays highlighted.
+ALSO_UNDER = {"staff:index": ("/calendar/", "/webhooks/", "/ladder/", "/audit/", "/territory/import/")}
 
 
 def _shown(user, role, roles) -> bool:
@@ -34,17 +36,18 @@ def navigation(request):
         return {"nav_items": []}
     role = Role.ADMINISTRATOR if user.is_superuser else user.role
     items = [
-        {"label": label, "url": reverse(name)}
+        {"label": label, "url": reverse(name), "prefixes": (reverse(name), *ALSO_UNDER.get(name, ()))}
         for label, name, roles in NAVIGATION
         if _shown(user, role, roles)
     ]
-    # The entry whose address is the longest prefix of this page is the current one.
+    # The entry with the longest address prefix of this page is the current one.
     matches = [
-        i
+        (len(prefix), i)
         for i in items
-        if request.path == i["url"] or (i["url"] != "/" and request.path.startswith(i["url"]))
+        for prefix in i["prefixes"]
+        if request.path == prefix or (prefix != "/" and request.path.startswith(prefix))
     ]
-    current = max(matches, key=lambda i: len(i["url"]), default=None)
+    current = max(matches, key=lambda m: m[0], default=(0, None))[1]
     for item in items:
         item["active"] = item is current
     return {"nav_items": items}
