@@ -323,6 +323,9 @@ class Notification(models.Model):
     title = models.CharField("标题", max_length=120)
     body = models.CharField("内容", max_length=500, blank=True)
     event = models.ForeignKey(Event, null=True, blank=True, on_delete=models.CASCADE, related_name="+")
+    task = models.ForeignKey(
+        "DownwardTask", null=True, blank=True, on_delete=models.CASCADE, related_name="+"
+    )
     read_at = models.DateTimeField(null=True, blank=True)
     created_at = models.DateTimeField(default=clock.now, db_index=True)
 

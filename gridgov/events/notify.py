@@ -40,9 +40,10 @@ def forget_actors() -> None:
     _actors.clear()
 
 
-def notify(users, kind: str, title: str, event: Event | None = None, body: str = "") -> int:
+def notify(users, kind: str, title: str, event: Event | None = None, body: str = "", *, task=None) -> int:
+    """One inbox row per user, pointing at the event or the task issued down it is about."""
     rows = [
-        Notification(user=u, kind=kind, title=title[:120], body=body[:500], event=event)
+        Notification(user=u, kind=kind, title=title[:120], body=body[:500], event=event, task=task)
         for u in {u.pk: u for u in users}.values()
     ]
     Notification.objects.bulk_create(rows)

@@ -120,7 +120,11 @@ def _create_task(
             role__in=["leader", "supervisor"]
         )
         notify(
-            people, "task", f"新下派任务：{title}", body=f"完成时限 {timezone.localtime(due_at):%m-%d %H:%M}"
+            people,
+            "task",
+            f"新下派任务：{title}",
+            body=f"完成时限 {timezone.localtime(due_at):%m-%d %H:%M}",
+            task=task,
         )
     return task
 
@@ -199,7 +203,7 @@ def complete_subtask(actor: Actor, subtask_id: int, feedback: str) -> DownwardSu
         if not task.subtasks.exclude(state=SubTaskState.DONE).exists():
             DownwardTask.objects.filter(pk=task.pk, closed_at__isnull=True).update(closed_at=now)
             if task.issued_by:
-                notify([task.issued_by], "task_done", f"下派任务已全部完成：{task.title}")
+                notify([task.issued_by], "task_done", f"下派任务已全部完成：{task.title}", task=task)
     return subtask
 
 

@@ -90,10 +90,8 @@ def test_a_new_event_notification_links_to_its_event(client_for, dispatcher_a, g
     assert event.number in note.url
 
 
-def test_a_new_task_notification_links_to_the_units_received_tasks(
-    client_for, county_dispatcher, grid_worker
-):
-    issue_task(
+def test_a_new_task_notification_links_to_the_task_itself(client_for, county_dispatcher, grid_worker):
+    task, _ = issue_task(
         as_actor(county_dispatcher),
         title="检查消防通道",
         due_at=datetime(2026, 11, 27, 17, 0, tzinfo=SHANGHAI),
@@ -102,7 +100,8 @@ def test_a_new_task_notification_links_to_the_units_received_tasks(
     )
     [note] = shown(client_for(grid_worker).get("/inbox/"))
     assert note.label == "下派任务"
-    assert note.url == "/tasks/?tab=received"
+    assert note.url == f"/tasks/{task.pk}/"
+    assert client_for(grid_worker).get(note.url).status_code == 200
 
 
 def test_the_inbox_pages_through_many_notifications_within_a_fixed_query_budget(

@@ -51,9 +51,11 @@ def event_url(number: str) -> str:
 
 
 def target_url(notification: Notification) -> str | None:
-    """Where a notification leads: its event, or the task list it is about."""
+    """Where a notification leads: its event, its task issued down, or (older rows) the task list."""
     if notification.event_id:
         return event_url(notification.event.number)
+    if notification.task_id:
+        return reverse("tasks:detail", kwargs={"pk": notification.task_id})
     if notification.kind == "task":
         return reverse("tasks:list") + "?tab=received"
     if notification.kind == "task_done":
