@@ -36,7 +36,8 @@ def _filtered(request) -> tuple[QueueFilters, object]:
         return filters, events_for(request.user, **filters.selector_kwargs(request.user))
     except EventError as exc:
         messages.error(request, str(exc))
-        return QueueFilters.defaults_for(request.user), events_for(request.user, open_only=True)
+        defaults = QueueFilters.defaults_for(request.user)
+        return defaults, events_for(request.user, **defaults.selector_kwargs(request.user))
 
 
 @staff_required
