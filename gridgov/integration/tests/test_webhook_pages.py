@@ -5,9 +5,7 @@ every change is audited; only county administrators get in."""
 
 import hashlib
 import hmac
-import threading
 from datetime import datetime, timedelta
-from http.server import BaseHTTPRequestHandler, HTTPServer
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -37,34 +35,6 @@ def _no_cached_endpoints():
     webhooks.forget_endpoints()
     yield
     webhooks.forget_endpoints()
-
-
-class Receiver:
-    """A real HTTP server on loopback that keeps what it receives and answers 200."""
-
-    def __init__(self):
-        self.received: list[tuple[dict, bytes]] = []
-        received = self.received
-
-        class Handler(BaseHTTPRequestHandler):
-            def do_POST(self):
-                received.append((dict(self.headers), self.rfile.read(int(self.headers["Content-Length"]))))
-                self.send_response(200)
-                self.end_headers()
-
-            def log_message(self, *args):
-                pass
-
-        self.server = HTTPServer(("127.0.0.1", 0), Handler)
-        self.url = f"http://127.0.0.1:{self.server.server_port}/hook"
-        threading.Thread(target=self.server.serve_forever, daemon=True).start()
-
-
-@pytest.fixture
-def receiver():
-    r = Receiver()
-    yield r
-    r.server.shutdown()
 
 
 def text(response) -> str:
