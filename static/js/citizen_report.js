@@ -130,23 +130,7 @@
     files.disabled = false;
   }
 
-  async function shrink(file) {
-    // Phone photos are large: anything over 1.5 MB is redrawn at most 2048 px wide as JPEG.
-    if (!/^image\/(jpeg|png|webp)$/.test(file.type) || file.size < 1.5e6 || !window.createImageBitmap) return file;
-    try {
-      const bitmap = await createImageBitmap(file, { imageOrientation: "from-image" });
-      const scale = Math.min(1, 2048 / Math.max(bitmap.width, bitmap.height));
-      const canvas = document.createElement("canvas");
-      canvas.width = Math.round(bitmap.width * scale);
-      canvas.height = Math.round(bitmap.height * scale);
-      canvas.getContext("2d").drawImage(bitmap, 0, 0, canvas.width, canvas.height);
-      const blob = await new Promise((resolve) => canvas.toBlob(resolve, "image/jpeg", 0.85));
-      if (!blob || blob.size >= file.size) return file;
-      return new File([blob], file.name.replace(/\.[^.]*$/, "") + ".jpg", { type: "image/jpeg" });
-    } catch (e) {
-      return file;
-    }
-  }
+  const shrink = window.gridgovShrinkPhoto;
 
   function render() {
     const dt = new DataTransfer();

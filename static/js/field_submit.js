@@ -6,9 +6,6 @@
 //    idempotency key, so a retry can never create a second event).
 // Without fetch the forms post normally; the server answers both ways.
 (function () {
-  const MAX_SIDE = 2048;
-  const SHRINK_ABOVE = 1.5 * 1024 * 1024;
-
   // Clear a report draft once its event page is shown (also after a plain, script-less post).
   // Only the draft that was sent with this event's key: a newer unsent draft stays.
   document.querySelectorAll("[data-clear-draft]").forEach((el) => {
@@ -41,23 +38,7 @@
     });
   });
 
-  async function shrink(file) {
-    if (!file.type.startsWith("image/") || file.size <= SHRINK_ABOVE || !window.createImageBitmap) return file;
-    try {
-      const bitmap = await createImageBitmap(file, { imageOrientation: "from-image" });
-      const scale = Math.min(1, MAX_SIDE / Math.max(bitmap.width, bitmap.height));
-      const canvas = document.createElement("canvas");
-      canvas.width = Math.round(bitmap.width * scale);
-      canvas.height = Math.round(bitmap.height * scale);
-      canvas.getContext("2d").drawImage(bitmap, 0, 0, canvas.width, canvas.height);
-      bitmap.close && bitmap.close();
-      const blob = await new Promise((done) => canvas.toBlob(done, "image/jpeg", 0.85));
-      if (!blob || blob.size >= file.size) return file;
-      return new File([blob], file.name.replace(/\.[^.]+$/, "") + ".jpg", { type: "image/jpeg" });
-    } catch (e) {
-      return file; // not decodable here: the server says what is wrong with it
-    }
-  }
+  const shrink = window.gridgovShrinkPhoto;
 
   async function body(form, submitter) {
     const data = new FormData(form);
